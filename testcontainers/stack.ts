@@ -1,0 +1,169 @@
+/**
+ * The RAG System v1.0 stack under Testcontainers: starts a deployment directory's
+ * docker-compose.monitoring.yml, then docker-compose.production.yml (the checklist's Phase 2 order),
+ * waits for every container's own health check and exposes the mapped loopback URLs.
+ *
+ * Follows testcontainers-node's shape: `new RagStack(dir).withX(...).start()` returns a StartedRagStack.
+ */
+import { DockerComposeEnvironment, Wait, getContainerRuntimeClient, type ContainerRuntimeClient, type StartedDockerComposeEnvironment } from 'testcontainers';
+import type { ServiceName } from '../fixtures/env.ts';
+
+export const MONITORING_FILE = 'docker-compose.monitoring.yml';
+export const PRODUCTION_FILE = 'docker-compose.production.yml';
+
+/** Compose service and container port behind each URL the suite uses. */
+export const SERVICE_PORTS: Record<Exclude<ServiceName, 'grafana'>, { service: string; port: number; scheme: string }> = {
+  nginxHttp: { service: 'nginx', port: 80, scheme: 'http' },
+  nginxHttps: { service: 'nginx', port: 443, scheme: 'https' },
+  backend: { service: 'rag-backend', port: 8000, scheme: 'http' },
+  frontend: { service: 'reflex-frontend', port: 3000, scheme: 'http' },
+  frontendEvent: { service: 'reflex-frontend', port: 8001, scheme: 'http' },
+  chroma: { service: 'chroma', port: 8002, scheme: 'http' },
+  ollama: { service: 'ollama', port: 11434, scheme: 'http' },
+  prometheus: { service: 'prometheus', port: 9090, scheme: 'http' },
+  alertmanager: { service: 'alertmanager', port: 9093, scheme: 'http' },
+  redis: { service: 'redis', port: 6379, scheme: 'redis' },
+};
+
+/** Environment for compose's variable interpolation that lets Docker choose free loopback ports. */
+export function randomPortEnvironment(): Record<string, string> {
+  return {
+    RAG_HTTP_PORT: '',
+    RAG_HTTPS_PORT: '',
+    RAG_BIND_PUBLIC: '127.0.0.1',
+    RAG_BACKEND_PORT: '',
+    RAG_FRONTEND_PORT: '',
+    RAG_FRONTEND_EVENT_PORT: '',
+    RAG_CHROMA_PORT: '',
+    RAG_OLLAMA_PORT: '',
+    RAG_PROMETHEUS_PORT: '',
+    RAG_ALERTMANAGER_PORT: '',
+    RAG_REDIS_PORT: '',
+    RAG_GRAFANA_PORT: '',
+  };
+}
+
+export interface StackTimings {
+  monitoringMs: number;
+  productionMs: number;
+}
+
+export class RagStack {
+  private projectName = 'rag-system';
+  private environment: Record<string, string> = {};
+  private startupTimeoutMs = 180_000;
+  private profiles: string[] = [];
+
+  constructor(private readonly deployDir: string) {}
+
+  withProjectName(name: string): this {
+    this.projectName = name;
+    return this;
+  }
+
+  withEnvironment(environment: Record<string, string>): this {
+    this.environment = { ...this.environment, ...environment };
+    return this;
+  }
+
+  withStartupTimeout(ms: number): this {
+    this.startupTimeoutMs = ms;
+    return this;
+  }
+
+  withProfiles(...profiles: string[]): this {
+    this.profiles.push(...profiles);
+    return this;
+  }
+
+  private environmentFor(file: string): DockerComposeEnvironment {
+    const env = new DockerComposeEnvironment(this.deployDir, file)
+      .withProjectName(this.projectName)
+      .withEnvironment({ RAG_NETWORK: `${this.projectName}_net`, ...this.environment })
+      .withDefaultWaitStrategy(Wait.forHealthCheck())
+      .withStartupTimeout(this.startupTimeoutMs)
+      .withClientOptions({ executable: { standalone: true } });
+    return this.profiles.length ? env.withProfiles(...this.profiles) : env;
+  }
+
+  /** Removes what an earlier, interrupted run of the same project left behind. */
+  async removeLeftovers(): Promise<void> {
+    await composeDown(this.deployDir, this.projectName, { RAG_NETWORK: `${this.projectName}_net`, ...this.environment });
+  }
+
+  async start(): Promise<StartedRagStack> {
+    const t0 = Date.now();
+    const monitoring = await this.environmentFor(MONITORING_FILE).up();
+    const t1 = Date.now();
+    const production = await this.environmentFor(PRODUCTION_FILE).up();
+    const t2 = Date.now();
+    return new StartedRagStack(this.deployDir, this.projectName, monitoring, production, {
+      monitoringMs: t1 - t0,
+      productionMs: t2 - t1,
+    }, { RAG_NETWORK: `${this.projectName}_net`, ...this.environment });
+  }
+}
+
+export class StartedRagStack {
+  constructor(
+    private readonly deployDir: string,
+    private readonly projectName: string,
+    private readonly monitoring: StartedDockerComposeEnvironment,
+    private readonly production: StartedDockerComposeEnvironment,
+    private readonly timings: StackTimings,
+    private readonly environment: Record<string, string>,
+  ) {}
+
+  getTimings(): StackTimings {
+    return this.timings;
+  }
+
+  getProjectName(): string {
+    return this.projectName;
+  }
+
+  getDeployDir(): string {
+    return this.deployDir;
+  }
+
+  /** Compose v1 names containers `<project>_<service>_1`. */
+  getContainerName(service: string): string {
+    return `${this.projectName}_${service}_1`;
+  }
+
+  getUrl(name: keyof typeof SERVICE_PORTS): string {
+    const { service, port, scheme } = SERVICE_PORTS[name];
+    const env = name === 'prometheus' || name === 'alertmanager' || name === 'redis' ? this.monitoring : this.production;
+    const container = env.getContainer(`${service}_1`);
+    const host = scheme === 'https' ? 'localhost' : '127.0.0.1';
+    return `${scheme}://${host}:${container.getMappedPort(port)}`;
+  }
+
+  getUrls(): Partial<Record<ServiceName, string>> {
+    const urls: Partial<Record<ServiceName, string>> = {};
+    for (const name of Object.keys(SERVICE_PORTS) as Array<keyof typeof SERVICE_PORTS>) urls[name] = this.getUrl(name);
+    return urls;
+  }
+
+  async down(): Promise<void> {
+    await composeDown(this.deployDir, this.projectName, this.environment);
+  }
+}
+
+/**
+ * `docker-compose down -v` for both files of a project, production first (the reverse of start-up).
+ * Usable from a process that did not start the stack (Playwright's teardown project).
+ */
+export async function composeDown(deployDir: string, projectName: string, environment: Record<string, string>): Promise<void> {
+  const client = await getContainerRuntimeClient();
+  for (const file of [PRODUCTION_FILE, MONITORING_FILE]) {
+    const options: Parameters<ContainerRuntimeClient['compose']['down']>[0] = {
+      filePath: deployDir,
+      files: file,
+      projectName,
+      environment,
+      executable: { standalone: true },
+    };
+    await client.compose.down(options, { removeVolumes: true, timeout: 5 });
+  }
+}

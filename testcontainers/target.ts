@@ -1,0 +1,127 @@
+/**
+ * Resolves the run's target in each mode and records it in a state file that the setup project writes and
+ * every worker reads: mode, deployment directory, URLs, container names, CA and env file.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { REPO_ROOT, STATE_DIR, type Config, type Mode, type ServiceName } from '../fixtures/env.ts';
+import { RagStack, randomPortEnvironment, SERVICE_PORTS, type StackTimings } from './stack.ts';
+
+export interface Target {
+  mode: Mode;
+  projectName?: string;
+  deployDir?: string;
+  /** Environment used for compose interpolation (ports, network); needed to bring the stack down. */
+  composeEnvironment?: Record<string, string>;
+  urls: Partial<Record<ServiceName, string>>;
+  /** Container name by compose service, where the suite can see the containers. */
+  containers: Record<string, string>;
+  caFile?: string;
+  envFile?: string;
+  startedAt: string;
+  timings?: StackTimings & { prepareMs: number };
+  /** Whether this run started the stack (and so must remove it). */
+  owned: boolean;
+}
+
+const STATE_FILE = join(STATE_DIR, 'target.json');
+export const HERMETIC_DIR = resolve(REPO_ROOT, '.cache', 'hermetic', 'deploy');
+export const REFERENCE_DEPLOY_DIR = resolve(REPO_ROOT, 'reference', 'deploy');
+
+export function saveTarget(t: Target): void {
+  mkdirSync(STATE_DIR, { recursive: true });
+  writeFileSync(STATE_FILE, JSON.stringify(t, null, 2), { mode: 0o600 });
+}
+
+export function readTarget(): Target {
+  if (!existsSync(STATE_FILE)) {
+    throw new Error(`No target recorded at ${STATE_FILE}: the "setup" project did not run. Run the whole suite (npx playwright test), or a project together with its dependencies.`);
+  }
+  return JSON.parse(readFileSync(STATE_FILE, 'utf8')) as Target;
+}
+
+export function clearTarget(): void {
+  rmSync(STATE_FILE, { force: true });
+}
+
+/** Copies the reference deployment directory and fills in its secrets and certificates, as an operator would. */
+export function prepareHermeticDeployDir(dest = HERMETIC_DIR): string {
+  rmSync(dest, { recursive: true, force: true });
+  mkdirSync(dest, { recursive: true });
+  cpSync(REFERENCE_DEPLOY_DIR, dest, {
+    recursive: true,
+    filter: (src) => !/\/(\.env\.production|backups\/backup-[^/]*|data\/[^/]+\/.+|logs\/[^/]+\/.+\.log.*)$/.test(src) && !/\/ssl\/.+\.(crt|key|pem|srl)$/.test(src),
+  });
+  for (const script of ['generate-env.sh', 'generate-certs.sh']) {
+    const path = join(dest, 'scripts', script);
+    if (!existsSync(path)) throw new Error(`The reference deployment has no scripts/${script}; it is needed to create the hermetic deployment's secrets and certificates.`);
+    execFileSync('bash', [path, dest], { stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  return dest;
+}
+
+function containerNames(project: string): Record<string, string> {
+  const names: Record<string, string> = {};
+  for (const service of ['prometheus', 'alertmanager', 'node-exporter', 'redis', 'grafana', 'chroma', 'ollama', 'rag-backend', 'reflex-frontend', 'nginx']) {
+    names[service] = `${project}_${service}_1`;
+  }
+  return names;
+}
+
+/** Starts (hermetic, compose) or attaches to (live) the target. */
+export async function startTarget(config: Config): Promise<Target> {
+  const startedAt = new Date().toISOString();
+  if (config.mode === 'live') {
+    const base = config.baseUrl!;
+    const urls: Partial<Record<ServiceName, string>> = {};
+    for (const [k, v] of Object.entries(config.serviceUrls)) urls[k as ServiceName] = v.toString().replace(/\/$/, '');
+    const origin = base.origin;
+    if (base.protocol === 'https:') urls.nginxHttps ??= origin;
+    else urls.nginxHttp ??= origin;
+    const deployDir = config.deployDir;
+    return {
+      mode: 'live',
+      deployDir,
+      urls,
+      containers: {},
+      caFile: config.caFile ?? (deployDir && existsSync(join(deployDir, 'ssl', 'ca.crt')) ? join(deployDir, 'ssl', 'ca.crt') : undefined),
+      envFile: config.envFile ?? (deployDir && existsSync(join(deployDir, '.env.production')) ? join(deployDir, '.env.production') : undefined),
+      startedAt,
+      owned: false,
+    };
+  }
+  process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+  process.env.TESTCONTAINERS_HOST_OVERRIDE ??= 'localhost';
+  const t0 = Date.now();
+  const deployDir = config.mode === 'hermetic' ? prepareHermeticDeployDir() : config.deployDir!;
+  const prepareMs = Date.now() - t0;
+  const composeEnvironment = config.mode === 'hermetic' ? randomPortEnvironment() : {};
+  const stack = new RagStack(deployDir)
+    .withProjectName(config.projectName)
+    .withEnvironment(composeEnvironment)
+    .withStartupTimeout(config.startupTimeoutS * 1000);
+  await stack.removeLeftovers();
+  const started = await stack.start();
+  const urls: Partial<Record<ServiceName, string>> = {};
+  for (const name of Object.keys(SERVICE_PORTS) as Array<keyof typeof SERVICE_PORTS>) {
+    try {
+      urls[name] = started.getUrl(name);
+    } catch {
+      /* a service the deployment does not run: its checks report "not verified" */
+    }
+  }
+  return {
+    mode: config.mode,
+    projectName: config.projectName,
+    deployDir,
+    composeEnvironment: { RAG_NETWORK: `${config.projectName}_net`, ...composeEnvironment },
+    urls,
+    containers: containerNames(config.projectName),
+    caFile: join(deployDir, 'ssl', 'ca.crt'),
+    envFile: join(deployDir, '.env.production'),
+    startedAt,
+    timings: { prepareMs, ...started.getTimings() },
+    owned: true,
+  };
+}

@@ -1,0 +1,30 @@
+/**
+ * The "setup" project: checks the preconditions of the chosen mode, starts (hermetic, compose) or attaches
+ * to (live) the target, and records it for the workers. Fails fast with what to do when something is off.
+ */
+import { test as setup } from '@playwright/test';
+import { spawnSync } from 'node:child_process';
+import { loadConfig } from '../../fixtures/env.ts';
+import { probeReachable } from '../../fixtures/preflight.ts';
+import { clearTarget, saveTarget, startTarget } from '../../testcontainers/target.ts';
+
+setup('start or attach to the target deployment', async ({}, testInfo) => {
+  const config = loadConfig();
+  clearTarget();
+  if (config.mode !== 'live') {
+    setup.setTimeout(config.startupTimeoutS * 1000 * 2 + 60_000);
+    const info = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8' });
+    if (info.error || info.status !== 0) {
+      throw new Error(`${config.mode} mode needs a running Docker engine, and none answers (${(info.stderr || String(info.error)).trim()}). Run \`bash scripts/setup\` (installs and starts one), or point the suite at a running deployment with RAG_BASE_URL.`);
+    }
+  } else {
+    setup.setTimeout(30_000);
+    await probeReachable(config.baseUrl!, config.caFile);
+  }
+  const target = await startTarget(config);
+  saveTarget(target);
+  await testInfo.attach('target.json', {
+    body: JSON.stringify({ ...target, composeEnvironment: undefined }, null, 2),
+    contentType: 'application/json',
+  });
+});

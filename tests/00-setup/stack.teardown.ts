@@ -1,0 +1,18 @@
+/** The "teardown" project: removes the stack this run started (never a live deployment). */
+import { test as teardown } from '@playwright/test';
+import { loadConfig } from '../../fixtures/env.ts';
+import { composeDown } from '../../testcontainers/stack.ts';
+import { readTarget } from '../../testcontainers/target.ts';
+
+teardown('remove the stack this run started', async () => {
+  teardown.setTimeout(120_000);
+  const config = loadConfig();
+  const target = readTarget();
+  if (!target.owned || !target.deployDir || !target.projectName) return;
+  if (config.keepStack) {
+    console.log(`RAG_KEEP_STACK=1: leaving project ${target.projectName} running (docker-compose -p ${target.projectName} ... down -v to remove it)`);
+    return;
+  }
+  process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
+  await composeDown(target.deployDir, target.projectName, target.composeEnvironment ?? {});
+});
