@@ -1,0 +1,2 @@
+declare module '*.html' { const text: string; export default text; }
+declare module '*.css' { const text: string; export default text; }

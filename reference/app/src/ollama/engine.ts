@@ -1,0 +1,185 @@
+// Deterministic stand-in for a language model: hashed bag-of-words embeddings and extractive answers.
+import { createHash } from 'node:crypto';
+
+export const DIMENSIONS = 384;
+
+const STOPWORDS = new Set(
+  ('a an and are as at be been but by can could did do does for from had has have how i if in into is it its ' +
+    'me my of on or our she he that the their them then there these they this those to was we were what when ' +
+    'where which who whom why will with would you your about any all also am than so not no yes tell give ' +
+    'please some such only own same just should now over under again further once here both each few more most ' +
+    'other very s t don us let lets say said').split(/\s+/),
+);
+
+export function words(text: string): string[] {
+  return (text.toLowerCase().normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? []);
+}
+
+/** Light stemming so "documents"/"document", "processing"/"processed" meet. */
+export function stem(w: string): string {
+  if (w.length > 5 && w.endsWith('ing')) return w.slice(0, -3);
+  if (w.length > 4 && w.endsWith('ed')) return w.slice(0, -2);
+  if (w.length > 4 && w.endsWith('ies')) return w.slice(0, -3) + 'y';
+  if (w.length > 3 && w.endsWith('es') && /(ss|x|ch|sh)es$/.test(w)) return w.slice(0, -2);
+  if (w.length > 3 && w.endsWith('s') && !w.endsWith('ss')) return w.slice(0, -1);
+  return w;
+}
+
+export function terms(text: string): string[] {
+  return words(text).filter((w) => !STOPWORDS.has(w)).map(stem);
+}
+
+function hash32(s: string): number {
+  const h = createHash('md5').update(s).digest();
+  return h.readUInt32LE(0);
+}
+
+/** L2-normalised hashed feature vector: word terms (weight 1, sublinear tf) + character trigrams (0.25). */
+export function embed(text: string): number[] {
+  const v = new Float64Array(DIMENSIONS);
+  const counts = new Map<string, number>();
+  for (const t of terms(text)) {
+    counts.set('w:' + t, (counts.get('w:' + t) ?? 0) + 1);
+    const padded = `#${t}#`;
+    if (t.length > 3) {
+      for (let i = 0; i + 3 <= padded.length; i++) {
+        const g = 'g:' + padded.slice(i, i + 3);
+        counts.set(g, (counts.get(g) ?? 0) + 0.25);
+      }
+    }
+  }
+  for (const [feature, c] of counts) {
+    const h = hash32(feature);
+    const idx = h % DIMENSIONS;
+    const sign = (h >>> 31) === 1 ? -1 : 1;
+    v[idx] += sign * (1 + Math.log(c > 1 ? c : 1)) * (feature.startsWith('g:') ? Math.min(c, 0.5) : 1);
+  }
+  let norm = 0;
+  for (const x of v) norm += x * x;
+  if (norm === 0) {
+    v[0] = 1;
+    norm = 1;
+  }
+  const n = Math.sqrt(norm);
+  return Array.from(v, (x) => Math.round((x / n) * 1e7) / 1e7);
+}
+
+export interface ChatMessage {
+  role: string;
+  content: string;
+}
+
+/** Splits text into sentences, keeping each verbatim (trimmed). */
+export function sentences(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split(/\r?\n/)) {
+    const trimmed = line.trim();
+    if (!trimmed) continue;
+    const parts = trimmed.match(/[^.!?]+(?:[.!?]+(?=\s|$)|$)/g) ?? [trimmed];
+    for (const p of parts) {
+      const s = p.trim();
+      if (s) out.push(s);
+    }
+  }
+  return out;
+}
+
+const DOC_LIST_HEADER = /^(available documents|documents available|documents)\s*:\s*$/i;
+const LIST_QUESTION =
+  /\b(what|which|list|show|name)\b[^?]*\b(documents?|files?|sources?)\b[^?]*\b(available|exist|there|have|uploaded|stored|indexed|loaded|know)\b|\blist\b[^?]*\b(documents?|files?)\b/i;
+
+export function isListQuestion(q: string): boolean {
+  return LIST_QUESTION.test(q);
+}
+
+/** Pulls "Available documents:" lists ("- title" lines) out of a prompt. */
+export function documentList(text: string): string[] | null {
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    if (DOC_LIST_HEADER.test(lines[i].trim())) {
+      const names: string[] = [];
+      for (let j = i + 1; j < lines.length; j++) {
+        const m = lines[j].match(/^\s*[-*]\s+(.+?)\s*$/);
+        if (!m) break;
+        names.push(m[1]);
+      }
+      return names;
+    }
+  }
+  return null;
+}
+
+/** The context part of a prompt: inside <context>…</context> when marked, otherwise all of it. */
+function contextOf(text: string): string {
+  const blocks = [...text.matchAll(/<context>([\s\S]*?)<\/context>/gi)].map((m) => m[1]);
+  return blocks.length ? blocks.join('\n') : text;
+}
+
+/** Splits the conversation into the question (last user turn) and the context (everything else). */
+export function splitPrompt(messages: ChatMessage[]): { question: string; context: string } {
+  let lastUser = -1;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    if (messages[i].role === 'user') {
+      lastUser = i;
+      break;
+    }
+  }
+  const others = messages.filter((_, i) => i !== lastUser).map((m) => m.content ?? '');
+  let question = lastUser >= 0 ? messages[lastUser].content ?? '' : '';
+  const qm = question.match(/(?:^|\n)\s*question\s*:\s*([\s\S]+)$/i);
+  if (qm) {
+    others.push(question.slice(0, qm.index));
+    question = qm[1];
+  } else if (/<context>/i.test(question)) {
+    others.push(question);
+    question = question.replace(/<context>[\s\S]*?<\/context>/gi, '');
+  }
+  if (others.join('').trim() === '') {
+    // A bare prompt: its last sentence is the question, the sentences before it are the context.
+    const ss = sentences(question);
+    if (ss.length > 1) return { question: ss[ss.length - 1], context: ss.slice(0, -1).join('\n') };
+  }
+  return { question: question.trim(), context: others.join('\n') };
+}
+
+/** Composes an answer only from sentences of the supplied context, verbatim. */
+export function answer(messages: ChatMessage[]): string {
+  const { question, context } = splitPrompt(messages);
+  const all = messages.map((m) => m.content ?? '').join('\n');
+  const docs = documentList(all);
+  if (docs && isListQuestion(question)) {
+    if (docs.length === 0) return 'No documents are available yet.';
+    return `The following documents are available: ${docs.join(', ')}.`;
+  }
+  const ctx = contextOf(context);
+  const candidates = sentences(ctx).filter(
+    (s) => !/^\[source\s+\d+/i.test(s) && !DOC_LIST_HEADER.test(s) && !/^[-*]\s/.test(s) && words(s).length > 0,
+  );
+  if (!question) return 'Please ask a question.';
+  if (candidates.length === 0) {
+    return "I don't have any context to answer that question.";
+  }
+  const q = new Set(terms(question));
+  const scored = candidates.map((s, i) => {
+    const ts = new Set(terms(s));
+    let overlap = 0;
+    for (const t of q) if (ts.has(t)) overlap++;
+    return { s, i, score: overlap / Math.sqrt(ts.size + 1) };
+  });
+  const best = scored.filter((x) => x.score > 0).sort((a, b) => b.score - a.score || a.i - b.i);
+  if (best.length === 0) {
+    return "I couldn't find information about that in the provided context.";
+  }
+  const chosen: typeof best = [];
+  for (const x of best) {
+    if (chosen.some((c) => c.s === x.s)) continue;
+    chosen.push(x);
+    if (chosen.length === 3) break;
+  }
+  chosen.sort((a, b) => a.i - b.i);
+  return chosen.map((x) => x.s).join(' ');
+}
+
+export function promptTokens(text: string): number {
+  return Math.max(1, Math.ceil(words(text).length * 1.3));
+}
