@@ -8,7 +8,7 @@
  * parent's hash, so an image whose inputs have not changed is not rebuilt; it is also tagged with the
  * deployment version (`:1.0.0`), which is what the compose files use.
  *
- * Usage: tsx scripts/build-images.ts [--base-only] [--force] [--version 1.0.0] [name...]
+ * Usage: tsx scripts/build-images.ts [--base-only] [--no-prepare] [--force] [--version 1.0.0] [name...]
  */
 import { spawnSync, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -21,6 +21,8 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
 const force = args.includes('--force');
 const baseOnly = args.includes('--base-only');
+/** --no-prepare: use the app bundles as they are (e.g. while developing reference/app). */
+const noPrepare = args.includes('--no-prepare');
 const versionIdx = args.indexOf('--version');
 const version = versionIdx >= 0 ? args[versionIdx + 1]! : REFERENCE_VERSION;
 const only = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--version');
@@ -137,7 +139,7 @@ function main(): void {
   }
   const prepared = new Set<string>();
   for (const spec of IMAGES) {
-    if (spec.prepare && !prepared.has(spec.prepare) && !baseOnly && (only.length === 0 || only.includes(spec.name))) {
+    if (spec.prepare && !noPrepare && !prepared.has(spec.prepare) && !baseOnly && (only.length === 0 || only.includes(spec.name))) {
       prepared.add(spec.prepare);
       log(`${spec.name}: preparing inputs (${spec.prepare})`);
       execFileSync('bash', ['-c', spec.prepare], { cwd: ROOT, stdio: 'inherit' });

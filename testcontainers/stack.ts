@@ -5,8 +5,11 @@
  *
  * Follows testcontainers-node's shape: `new RagStack(dir).withX(...).start()` returns a StartedRagStack.
  */
-import { DockerComposeEnvironment, Wait, getContainerRuntimeClient, type ContainerRuntimeClient, type StartedDockerComposeEnvironment } from 'testcontainers';
+import { DockerComposeEnvironment, getContainerRuntimeClient, type ContainerRuntimeClient, type StartedDockerComposeEnvironment } from 'testcontainers';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ServiceName } from '../fixtures/env.ts';
+import { DiagnosingHealthCheck } from './wait.ts';
 
 export const MONITORING_FILE = 'docker-compose.monitoring.yml';
 export const PRODUCTION_FILE = 'docker-compose.production.yml';
@@ -80,7 +83,7 @@ export class RagStack {
     const env = new DockerComposeEnvironment(this.deployDir, file)
       .withProjectName(this.projectName)
       .withEnvironment({ RAG_NETWORK: `${this.projectName}_net`, ...this.environment })
-      .withDefaultWaitStrategy(Wait.forHealthCheck())
+      .withDefaultWaitStrategy(new DiagnosingHealthCheck())
       .withStartupTimeout(this.startupTimeoutMs)
       .withClientOptions({ executable: { standalone: true } });
     return this.profiles.length ? env.withProfiles(...this.profiles) : env;
@@ -157,6 +160,7 @@ export class StartedRagStack {
 export async function composeDown(deployDir: string, projectName: string, environment: Record<string, string>): Promise<void> {
   const client = await getContainerRuntimeClient();
   for (const file of [PRODUCTION_FILE, MONITORING_FILE]) {
+    if (!existsSync(join(deployDir, file))) continue;
     const options: Parameters<ContainerRuntimeClient['compose']['down']>[0] = {
       filePath: deployDir,
       files: file,

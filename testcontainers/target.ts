@@ -41,6 +41,10 @@ export function readTarget(): Target {
   return JSON.parse(readFileSync(STATE_FILE, 'utf8')) as Target;
 }
 
+export function targetRecorded(): boolean {
+  return existsSync(STATE_FILE);
+}
+
 export function clearTarget(): void {
   rmSync(STATE_FILE, { force: true });
 }
@@ -102,6 +106,8 @@ export async function startTarget(config: Config): Promise<Target> {
     .withEnvironment(composeEnvironment)
     .withStartupTimeout(config.startupTimeoutS * 1000);
   await stack.removeLeftovers();
+  // Recorded before start-up so that the teardown project can remove a half-started stack.
+  saveTarget({ mode: config.mode, projectName: config.projectName, deployDir, composeEnvironment: { RAG_NETWORK: `${config.projectName}_net`, ...composeEnvironment }, urls: {}, containers: {}, startedAt, owned: true });
   const started = await stack.start();
   const urls: Partial<Record<ServiceName, string>> = {};
   for (const name of Object.keys(SERVICE_PORTS) as Array<keyof typeof SERVICE_PORTS>) {

@@ -2,11 +2,12 @@
 import { test as teardown } from '@playwright/test';
 import { loadConfig } from '../../fixtures/env.ts';
 import { composeDown } from '../../testcontainers/stack.ts';
-import { readTarget } from '../../testcontainers/target.ts';
+import { readTarget, targetRecorded } from '../../testcontainers/target.ts';
 
 teardown('remove the stack this run started', async () => {
   teardown.setTimeout(120_000);
   const config = loadConfig();
+  if (!targetRecorded()) return; // setup failed before it started anything
   const target = readTarget();
   if (!target.owned || !target.deployDir || !target.projectName) return;
   if (config.keepStack) {
