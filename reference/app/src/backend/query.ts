@@ -1,0 +1,157 @@
+// Question answering: retrieval by similarity threshold and context budget, generation through Ollama.
+import { createHash } from 'node:crypto';
+import type { Chroma } from './chroma.js';
+import { ApiError } from './errors.js';
+import type { Ollama } from './ollama.js';
+import type { DocRecord, Store } from './store.js';
+import type { Settings } from './validate.js';
+
+export interface Source {
+  doc_id: string;
+  title: string;
+  score: number;
+  excerpt: string;
+}
+export interface QueryAnswer {
+  answer: string;
+  sources: Source[];
+  context_used: number;
+}
+
+const LIST_QUESTION =
+  /\b(what|which|list|show|name)\b[^?]*\b(documents?|files?)\b[^?]*\b(available|exist|there|have|uploaded|stored|indexed|loaded|know)\b|\blist\b[^?]*\b(documents?|files?)\b/i;
+
+export function isListQuestion(q: string): boolean {
+  return LIST_QUESTION.test(q);
+}
+
+export function parseQuery(body: unknown): { question: string; maxChunks: number } {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new ApiError(400, 'request body must be a JSON object like {"question": "...", "max_chunks": 5}');
+  }
+  const b = body as Record<string, unknown>;
+  if (typeof b.question !== 'string' || b.question.trim() === '') throw new ApiError(400, 'question is required: send a non-empty string in "question"');
+  if (b.question.length > 4000) throw new ApiError(400, 'question is too long: at most 4000 characters');
+  let maxChunks = 5;
+  if (b.max_chunks !== undefined && b.max_chunks !== null) {
+    if (typeof b.max_chunks !== 'number' || !Number.isInteger(b.max_chunks) || b.max_chunks < 1 || b.max_chunks > 50) {
+      throw new ApiError(400, `max_chunks must be an integer between 1 and 50, got ${JSON.stringify(b.max_chunks)}`);
+    }
+    maxChunks = b.max_chunks;
+  }
+  return { question: b.question.trim(), maxChunks };
+}
+
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+const WORD = /[\p{L}\p{N}]{3,}/gu;
+
+/** A verbatim slice of the chunk (≤ max chars) around the sentence sharing most words with the question. */
+export function excerptOf(chunk: string, question: string, max = 400): string {
+  if (chunk.length <= max) return chunk;
+  const q = new Set((question.toLowerCase().match(WORD) ?? []));
+  let bestStart = 0;
+  let bestScore = -1;
+  const re = /(^|[.!?]\s+|\n)/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(chunk)) !== null) {
+    const start = m.index + m[0].length;
+    const window = chunk.slice(start, start + max).toLowerCase();
+    const score = (window.match(WORD) ?? []).filter((w) => q.has(w)).length;
+    if (score > bestScore) {
+      bestScore = score;
+      bestStart = start;
+    }
+    if (m[0].length === 0) re.lastIndex++;
+  }
+  let end = Math.min(chunk.length, bestStart + max);
+  if (end < chunk.length) {
+    const space = chunk.lastIndexOf(' ', end);
+    if (space > bestStart + max / 2) end = space;
+  }
+  return chunk.slice(bestStart, end).trim();
+}
+
+export function cacheKey(question: string, maxChunks: number, settings: Settings, version: string, model: string): string {
+  const norm = question.toLowerCase().replace(/\s+/g, ' ').trim();
+  return createHash('sha256').update(JSON.stringify({ norm, maxChunks, settings, version, model })).digest('hex');
+}
+
+const SYSTEM =
+  'You are the assistant of a document question-answering system. Answer the question using only the ' +
+  'context below. If the context does not contain the answer, say that you could not find it. Cite no ' +
+  'information that is not in the context.';
+
+export class QueryService {
+  constructor(
+    private store: Store,
+    private chroma: Chroma,
+    private ollama: Ollama,
+  ) {}
+
+  async answer(question: string, maxChunks: number, settings: Settings): Promise<QueryAnswer> {
+    const docs = await this.store.allDocs();
+    const completed = new Map<string, DocRecord>(docs.filter((d) => d.status === 'completed').map((d) => [d.doc_id, d]));
+    if (isListQuestion(question)) return this.listDocuments(question, [...completed.values()]);
+
+    const [qEmbedding] = await this.ollama.embed([question]);
+    const n = Math.min(100, Math.max(maxChunks * 4, 20));
+    const hits = await this.chroma.query(qEmbedding, n);
+    const chosen: Array<{ doc: DocRecord; text: string; score: number }> = [];
+    let budget = settings.max_context_tokens;
+    for (const h of hits) {
+      const score = 1 - h.distance;
+      if (score < settings.similarity_threshold) continue;
+      const doc = completed.get(String(h.metadata.doc_id));
+      if (!doc) continue;
+      const cost = estimateTokens(h.document) + 12;
+      if (cost > budget) continue;
+      budget -= cost;
+      chosen.push({ doc, text: h.document, score });
+      if (chosen.length >= maxChunks) break;
+    }
+    if (chosen.length === 0) {
+      return {
+        answer:
+          completed.size === 0
+            ? 'No documents have been processed yet, so there is nothing to answer from. Upload documents first.'
+            : `I could not find information relevant to the question in the uploaded documents (no passage reached the similarity threshold ${settings.similarity_threshold}).`,
+        sources: [],
+        context_used: 0,
+      };
+    }
+    const context = chosen.map((c, i) => `[Source ${i + 1}: ${c.doc.title}]\n${c.text}`).join('\n\n');
+    const answer = await this.ollama.chat([
+      { role: 'system', content: `${SYSTEM}\n\n<context>\n${context}\n</context>` },
+      { role: 'user', content: question },
+    ]);
+    return {
+      answer,
+      sources: chosen.map((c) => ({ doc_id: c.doc.doc_id, title: c.doc.title, score: Math.round(c.score * 10000) / 10000, excerpt: excerptOf(c.text, question) })),
+      context_used: chosen.length,
+    };
+  }
+
+  private async listDocuments(question: string, docs: DocRecord[]): Promise<QueryAnswer> {
+    const titles = docs.map((d) => d.title);
+    const list = titles.length ? titles.map((t) => `- ${t}`).join('\n') : '';
+    const answer = await this.ollama.chat([
+      { role: 'system', content: `${SYSTEM}\n\nAvailable documents:\n${list}` },
+      { role: 'user', content: question },
+    ]);
+    let text = answer;
+    const missing = titles.filter((t) => !answer.includes(t));
+    if (titles.length === 0 && answer.trim() === '') text = 'No documents are available yet.';
+    else if (missing.length) text = `${answer.trim()}\n\nAvailable documents: ${titles.join(', ')}.`.trim();
+    // Cite each document by its first chunk (verbatim text from the vector store).
+    const firsts = docs.length ? await this.chroma.get({ chunk_index: 0 }, 1000) : [];
+    const byDoc = new Map(firsts.map((h) => [String(h.metadata.doc_id), h.document]));
+    const sources = docs
+      .filter((d) => byDoc.has(d.doc_id))
+      .slice(0, 50)
+      .map((d) => ({ doc_id: d.doc_id, title: d.title, score: 1, excerpt: excerptOf(byDoc.get(d.doc_id)!, question) }));
+    return { answer: text, sources, context_used: sources.length };
+  }
+}
