@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { REPO_ROOT, STATE_DIR, type Config, type Mode, type ServiceName } from '../fixtures/env.ts';
+import { REPO_ROOT, STATE_DIR, loadConfig, type Config, type Mode, type ServiceName } from '../fixtures/env.ts';
 import { RagStack, randomPortEnvironment, SERVICE_PORTS, type StackTimings } from './stack.ts';
 
 export interface Target {
@@ -25,16 +25,22 @@ export interface Target {
   owned: boolean;
 }
 
-const STATE_FILE = join(STATE_DIR, 'target.json');
-export const HERMETIC_DIR = resolve(REPO_ROOT, '.cache', 'hermetic', 'deploy');
+/** One state file and one hermetic directory per project, so that several stacks can coexist. */
+function stateFile(): string {
+  return join(STATE_DIR, `target-${loadConfig().projectName}.json`);
+}
+export function hermeticDir(projectName: string): string {
+  return resolve(REPO_ROOT, '.cache', 'hermetic', projectName);
+}
 export const REFERENCE_DEPLOY_DIR = resolve(REPO_ROOT, 'reference', 'deploy');
 
 export function saveTarget(t: Target): void {
   mkdirSync(STATE_DIR, { recursive: true });
-  writeFileSync(STATE_FILE, JSON.stringify(t, null, 2), { mode: 0o600 });
+  writeFileSync(stateFile(), JSON.stringify(t, null, 2), { mode: 0o600 });
 }
 
 export function readTarget(): Target {
+  const STATE_FILE = stateFile();
   if (!existsSync(STATE_FILE)) {
     throw new Error(`No target recorded at ${STATE_FILE}: the "setup" project did not run. Run the whole suite (npx playwright test), or a project together with its dependencies.`);
   }
@@ -42,15 +48,15 @@ export function readTarget(): Target {
 }
 
 export function targetRecorded(): boolean {
-  return existsSync(STATE_FILE);
+  return existsSync(stateFile());
 }
 
 export function clearTarget(): void {
-  rmSync(STATE_FILE, { force: true });
+  rmSync(stateFile(), { force: true });
 }
 
 /** Copies the reference deployment directory and fills in its secrets and certificates, as an operator would. */
-export function prepareHermeticDeployDir(dest = HERMETIC_DIR): string {
+export function prepareHermeticDeployDir(dest: string): string {
   rmSync(dest, { recursive: true, force: true });
   mkdirSync(dest, { recursive: true });
   cpSync(REFERENCE_DEPLOY_DIR, dest, {
@@ -98,7 +104,7 @@ export async function startTarget(config: Config): Promise<Target> {
   process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
   process.env.TESTCONTAINERS_HOST_OVERRIDE ??= 'localhost';
   const t0 = Date.now();
-  const deployDir = config.mode === 'hermetic' ? prepareHermeticDeployDir() : config.deployDir!;
+  const deployDir = config.mode === 'hermetic' ? prepareHermeticDeployDir(hermeticDir(config.projectName)) : config.deployDir!;
   const prepareMs = Date.now() - t0;
   const composeEnvironment = config.mode === 'hermetic' ? randomPortEnvironment() : {};
   const stack = new RagStack(deployDir)

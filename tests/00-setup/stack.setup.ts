@@ -6,10 +6,20 @@ import { test as setup } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
 import { loadConfig } from '../../fixtures/env.ts';
 import { probeReachable } from '../../fixtures/preflight.ts';
-import { clearTarget, saveTarget, startTarget } from '../../testcontainers/target.ts';
+import { projectContainers } from '../../fixtures/docker.ts';
+import { clearTarget, readTarget, saveTarget, startTarget, targetRecorded } from '../../testcontainers/target.ts';
 
 setup('start or attach to the target deployment', async ({}, testInfo) => {
   const config = loadConfig();
+  if (config.reuseStack && config.mode === 'hermetic' && targetRecorded()) {
+    const previous = readTarget();
+    const containers = previous.projectName ? await projectContainers(previous.projectName) : [];
+    const unhealthy = containers.filter((c) => !c.running || (c.health && c.health !== 'healthy'));
+    if (previous.urls.nginxHttps && containers.length > 0 && unhealthy.length === 0) {
+      testInfo.annotations.push({ type: 'info', description: `RAG_REUSE_STACK=1: reusing project ${previous.projectName} started at ${previous.startedAt}` });
+      return;
+    }
+  }
   clearTarget();
   if (config.mode !== 'live') {
     setup.setTimeout(config.startupTimeoutS * 1000 * 2 + 60_000);
