@@ -1,0 +1,94 @@
+/**
+ * P3-LOAD-3 "Query response times under load (10 concurrent queries)" and
+ * P3-BENCH-2 "Query response: <2 seconds for complex queries".
+ *
+ * 10 VUs start together and each posts QUERIES_PER_CLIENT realistic, multi-part questions to /query
+ * back to back; p95 of http_req_duration{endpoint:query} must stay < 2 s and every answer must be a
+ * 200 with an answer and a sources list. When API_KEY is given, setup uploads one seed document (so the
+ * questions have something to retrieve) and teardown deletes it; without API_KEY the store is queried as is.
+ *
+ *   k6 run -e BASE_URL=https://127.0.0.1:8443 [-e API_KEY=...] load/queries.ts
+ */
+import http from 'k6/http';
+import { check, sleep } from 'k6';
+import exec from 'k6/execution';
+import type { Options } from 'k6/options';
+import { CONCURRENT_QUERIES, K6_THRESHOLDS, QUERIES_PER_CLIENT, REQUEST_TIMEOUT, STATUS_POLL_INTERVAL_MS, UPLOAD_TO_SEARCHABLE_MAX_MS } from './thresholds.ts';
+import { baseUrl, findDocId, summaryWriter, tagged } from './lib.ts';
+import { QUESTIONS, seedDocument } from './documents.ts';
+
+export const options: Options = {
+  scenarios: {
+    queries: {
+      executor: 'per-vu-iterations',
+      vus: CONCURRENT_QUERIES,
+      iterations: QUERIES_PER_CLIENT,
+      maxDuration: '5m',
+    },
+  },
+  thresholds: { ...K6_THRESHOLDS.queries },
+  summaryTrendStats: ['min', 'avg', 'med', 'p(90)', 'p(95)', 'p(99)', 'max', 'count'],
+};
+
+interface SetupData {
+  base: string;
+  seedDocId?: string;
+}
+
+export function setup(): SetupData {
+  const base = baseUrl();
+  const key = __ENV.API_KEY;
+  if (!key) return { base };
+  const seed = seedDocument(`${Date.now().toString(36)}`);
+  const up = http.post(`${base}/api/v1/documents/upload`, { files: http.file(seed.text, seed.filename, 'text/plain') }, tagged('upload', { headers: { 'X-API-Key': key }, timeout: REQUEST_TIMEOUT }));
+  let seedDocId: string | undefined;
+  try {
+    seedDocId = findDocId(up.json());
+  } catch {
+    seedDocId = undefined;
+  }
+  if (!seedDocId) {
+    exec.test.abort(`setup: uploading the seed document failed (HTTP ${up.status}); the query load needs it. Run without API_KEY to query the store as it is.`);
+    return { base };
+  }
+  const t0 = Date.now();
+  while (Date.now() - t0 < UPLOAD_TO_SEARCHABLE_MAX_MS) {
+    const st = http.get(`${base}/api/v1/documents/${seedDocId}/status`, tagged('status'));
+    let status = '';
+    try {
+      status = String((st.json() as { status?: string }).status ?? '');
+    } catch {
+      /* not JSON yet */
+    }
+    if (status === 'completed') break;
+    if (status === 'failed') exec.test.abort('setup: the seed document failed to process');
+    sleep(STATUS_POLL_INTERVAL_MS / 1000);
+  }
+  return { base, seedDocId };
+}
+
+export default function (data: SetupData): void {
+  const question = QUESTIONS[(exec.vu.idInTest + exec.vu.iterationInScenario) % QUESTIONS.length]!;
+  const res = http.post(`${data.base}/query`, JSON.stringify({ question }), tagged('query', { headers: { 'Content-Type': 'application/json' }, timeout: REQUEST_TIMEOUT }));
+  check(
+    res,
+    {
+      'query answers 200': (r) => r.status === 200,
+      'answer is a non-empty text with a sources list': (r) => {
+        try {
+          const b = r.json() as { answer?: unknown; sources?: unknown };
+          return typeof b.answer === 'string' && b.answer.length > 0 && Array.isArray(b.sources);
+        } catch {
+          return false;
+        }
+      },
+    },
+    { endpoint: 'query' },
+  );
+}
+
+export function teardown(data: SetupData): void {
+  if (data.seedDocId) http.del(`${data.base}/api/v1/documents/${data.seedDocId}`, null, tagged('delete', { headers: { 'X-API-Key': __ENV.API_KEY! } }));
+}
+
+export const handleSummary = summaryWriter('queries');

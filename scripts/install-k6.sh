@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Build a pinned k6 into <repo>/.tools/bin/k6 with the Go toolchain (no GitHub release download needed:
+# only the Go module proxy). k6 >= 0.57 runs the TypeScript scripts in load/ natively.
+#
+# Pin: go.k6.io/k6 v1.8.1. k6 v1.x keeps the module path go.k6.io/k6 (no /v2 suffix; a major-version
+# suffix only starts at v2): `go list -m -versions go.k6.io/k6` lists v1.8.1, go.k6.io/k6/v2 does not exist.
+# Env: K6_VERSION (override the pin), K6_FORCE=1 (rebuild even if present), GOPROXY/GOFLAGS as usual.
+# Idempotent: skips the build when .tools/bin/k6 already reports the pinned version.
+set -Eeuo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+K6_MODULE="go.k6.io/k6"
+K6_VERSION="${K6_VERSION:-v1.8.1}"
+BIN_DIR="$ROOT/.tools/bin"
+K6="$BIN_DIR/k6"
+
+say() { printf '[install-k6] %s\n' "$*"; }
+die() { printf '[install-k6] ERROR: %s\n' "$*" >&2; exit 1; }
+
+installed_version() { [ -x "$K6" ] && "$K6" version 2>/dev/null | head -1 | grep -oE 'v[0-9]+\.[0-9]+\.[0-9]+' | head -1; }
+
+if [ "${K6_FORCE:-0}" != 1 ] && [ "$(installed_version || true)" = "$K6_VERSION" ]; then
+  say "k6 $K6_VERSION already built at ${K6#"$ROOT"/} (K6_FORCE=1 rebuilds)"
+  exit 0
+fi
+
+command -v go >/dev/null 2>&1 || die "Go is not installed (k6 is built from source with the Go toolchain).
+  Install Go >= 1.23 (e.g. apt-get install golang-1.23 or https://go.dev/dl), put it on PATH and re-run,
+  or put a k6 binary (>= v0.57) at .tools/bin/k6 yourself; RAG_SETUP_SKIP_K6=1 skips this step."
+
+go_ver=$(go env GOVERSION 2>/dev/null || go version)
+say "using $go_ver, GOPROXY=$(go env GOPROXY)"
+
+# Resolve the pinned version through the module proxy first: a fast, clear failure instead of a long build
+# that dies half-way.
+if ! resolve_out=$(go list -m -json "$K6_MODULE@$K6_VERSION" 2>&1); then
+  printf '%s\n' "$resolve_out" >&2
+  die "cannot resolve $K6_MODULE@$K6_VERSION through the Go module proxy ($(go env GOPROXY)).
+  Check network access to the proxy (or set GOPROXY to a reachable mirror / GOFLAGS=-mod=mod with a filled
+  module cache). Versions the proxy knows: $(go list -m -versions "$K6_MODULE" 2>/dev/null | cut -d' ' -f2- || echo unknown)"
+fi
+need_go=$(printf '%s' "$resolve_out" | sed -n 's/.*"GoVersion": "\([^"]*\)".*/\1/p')
+[ -n "$need_go" ] && say "$K6_MODULE@$K6_VERSION needs go >= $need_go"
+
+mkdir -p "$BIN_DIR"
+say "building $K6_MODULE@$K6_VERSION into ${BIN_DIR#"$ROOT"/} (a few minutes on 2 cores; runs under nice)"
+t0=$(date +%s)
+# CGO off: a static binary that does not depend on the host's libc; -trimpath keeps paths out of it.
+if ! GOBIN="$BIN_DIR" CGO_ENABLED=0 nice -n 10 go install -trimpath -ldflags='-s -w' "$K6_MODULE@$K6_VERSION"; then
+  die "go install $K6_MODULE@$K6_VERSION failed after $(( $(date +%s) - t0 ))s (see above). If a module could not be
+  downloaded, check access to $(go env GOPROXY); if the compiler complained about the Go version, install go >= ${need_go:-1.23}."
+fi
+got=$(installed_version || true)
+[ "$got" = "$K6_VERSION" ] || die "built ${K6#"$ROOT"/} but it reports '${got:-nothing}' instead of $K6_VERSION"
+say "built k6 $got in $(( $(date +%s) - t0 ))s: $("$K6" version | head -1)"
