@@ -59,6 +59,8 @@ async function main(): Promise<void> {
   await app.register(multipart, {
     limits: { fileSize: MAX_UPLOAD_BYTES, files: 20, fields: 20, parts: 60, fieldSize: 1024 * 1024 },
     throwFileSizeLimit: true,
+    // Keep the client's filename as sent, so a name with a path (../../x.txt) is rejected rather than silently cut.
+    preservePath: true,
   });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
