@@ -1,0 +1,355 @@
+/**
+ * The results model: from a Playwright JSON report, attestations and waivers to a status for every checklist
+ * item, and the gate's verdict.
+ *
+ * Leaf items:   tests that name the item (annotation `checklist: <ID>`), else attestation, else mode rules.
+ *   any test failed → failed · all passed → passed · skipped with a `not-verified` annotation → not_verified
+ *   (that reason) · skipped otherwise → not_verified ("skipped: <reason>") · no test → not_run, or
+ *   not_verified when the item cannot be verified in the run's mode (checklist.yaml's not_verifiable).
+ * Parents and derived items: combined from their children / derived_from items (and their own tests).
+ * Waivers: a valid waiver turns a non-passing item into waived; an expired one into failed.
+ */
+import type { JSONReport, JSONReportSuite, JSONReportTest, JSONReportTestResult } from '@playwright/test/reporter';
+import type { Checklist } from './load.ts';
+import type { ChecklistItem, Kind, Mode, Phase } from './model.ts';
+import type { Attestation, Records, Waiver } from './records.ts';
+
+export const STATUSES = ['passed', 'failed', 'not_verified', 'attested', 'waived', 'not_run'] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** One test's outcome, as far as the checklist is concerned. */
+export interface TestOutcome {
+  title: string;
+  /** Describe blocks and title, joined with ' › '. */
+  fullTitle: string;
+  file: string;
+  line: number;
+  project: string;
+  outcome: 'passed' | 'failed' | 'skipped';
+  /** Failure message, not-verified or skip reason. */
+  reason?: string;
+  notVerified: boolean;
+  flaky: boolean;
+  startTime?: string;
+  durationMs: number;
+  ids: string[];
+  /** Evidence: attachments with a path (traces, screenshots) or inline bodies. */
+  attachments: Array<{ name: string; path?: string; contentType: string }>;
+  /** `info` annotations the test added (what it measured, what it substituted). */
+  info: string[];
+}
+
+export interface ItemResult {
+  id: string;
+  phase: Phase;
+  section: string;
+  parent: string | null;
+  depth: number;
+  line: number;
+  text: string;
+  kind: Kind;
+  required: boolean;
+  status: Status;
+  reason?: string;
+  /** Tests that name this item directly. */
+  tests: TestOutcome[];
+  /** Sum of the durations of the tests that decided this item and its descendants (each test once). */
+  durationMs: number;
+  /** How the status was reached. */
+  decidedBy: 'tests' | 'children' | 'derived' | 'attestation' | 'mode' | 'none';
+  attestation?: Attestation;
+  waiver?: Waiver & { expired: boolean; applied: boolean };
+  /** For waived/expired items: what the item was before the waiver applied. */
+  underlying?: { status: Status; reason?: string };
+}
+
+export interface RunInfo {
+  mode: Mode | 'unknown';
+  target: string;
+  strict: boolean;
+  resultsFile: string;
+  startTime?: string;
+  endTime?: string;
+  durationMs?: number;
+  evaluatedAt: string;
+  playwrightVersion?: string;
+}
+
+export interface Verdict {
+  /** PASSED: every item passed/attested/validly waived. INCOMPLETE: nothing blocking failed but not all items are decided. */
+  result: 'PASSED' | 'INCOMPLETE' | 'FAILED';
+  exitCode: 0 | 1;
+  /** Items that block the gate: failed required items (strict: every item not passed/attested/waived). */
+  blocking: string[];
+  /** Leaf items among `blocking` (the causes; parents and derived items follow from them). */
+  blockingLeaves: string[];
+  /** Failed tests that name no checklist item, and errors outside tests: a run that broke cannot pass. */
+  runErrors: string[];
+}
+
+export interface GateResult {
+  run: RunInfo;
+  items: ItemResult[];
+  counts: Record<Status, number>;
+  /** Counts over leaf items only (the checkboxes a test or person decides). */
+  leafCounts: Record<Status, number>;
+  unknownIds: Array<{ id: string; test: string }>;
+  untracedTests: number;
+  verdict: Verdict;
+}
+
+const stripAnsi = (s: string): string => s.replace(/\u001b\[[0-9;]*m/g, '');
+
+function firstLine(s: string | undefined, max = 300): string | undefined {
+  if (!s) return undefined;
+  const line = stripAnsi(s).split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/** Flattens the JSON report into one outcome per test (the final attempt decides). */
+export function collectTests(report: JSONReport): TestOutcome[] {
+  const out: TestOutcome[] = [];
+  const walk = (suite: JSONReportSuite, path: string[]): void => {
+    const here = suite.title && !suite.title.endsWith('.ts') ? [...path, suite.title] : path;
+    for (const spec of suite.specs) {
+      for (const test of spec.tests) out.push(outcomeOf(test, spec.title, here, spec.file, spec.line));
+    }
+    for (const s of suite.suites ?? []) walk(s, here);
+  };
+  for (const s of report.suites) walk(s, []);
+  return out;
+}
+
+function outcomeOf(test: JSONReportTest, title: string, path: string[], file: string, line: number): TestOutcome {
+  const last: JSONReportTestResult | undefined = test.results[test.results.length - 1];
+  const annotations = [...test.annotations, ...(last?.annotations ?? [])];
+  const ids = [...new Set(annotations.filter((a) => a.type === 'checklist' && a.description).map((a) => a.description!))];
+  const notVerifiedReason = annotations.find((a) => a.type === 'not-verified')?.description;
+  const skipReason = annotations.find((a) => a.type === 'skip' || a.type === 'fixme')?.description;
+  const info = [...new Set(annotations.filter((a) => a.type === 'info' && a.description).map((a) => a.description!))];
+  const skipped = test.status === 'skipped' || last?.status === 'skipped' || last === undefined;
+  let outcome: TestOutcome['outcome'];
+  let reason: string | undefined;
+  if (test.status === 'unexpected') {
+    outcome = 'failed';
+    reason = firstLine(last?.error?.message ?? last?.errors[0]?.message) ?? `test ${last?.status ?? 'failed'}`;
+    if (last?.status === 'timedOut') reason = `timed out: ${reason}`;
+  } else if (skipped) {
+    outcome = 'skipped';
+    if (notVerifiedReason) reason = notVerifiedReason;
+    else if (last === undefined) reason = 'skipped: did not run (a dependency project failed or the run was interrupted)';
+    else reason = `skipped: ${skipReason ?? 'no reason given'}`;
+  } else {
+    outcome = 'passed';
+  }
+  return {
+    title,
+    fullTitle: [...path, title].join(' › '),
+    file,
+    line,
+    project: test.projectName,
+    outcome,
+    ...(reason !== undefined ? { reason } : {}),
+    notVerified: outcome === 'skipped' && notVerifiedReason !== undefined,
+    flaky: test.status === 'flaky',
+    ...(last?.startTime ? { startTime: last.startTime } : {}),
+    durationMs: test.results.reduce((s, r) => s + r.duration, 0),
+    ids,
+    attachments: (last?.attachments ?? []).map((a) => ({ name: a.name, contentType: a.contentType, ...(a.path ? { path: a.path } : {}) })),
+    info,
+  };
+}
+
+/** Status of an item from the tests that name it. */
+export function statusFromTests(tests: TestOutcome[]): { status: Status; reason?: string } {
+  const failed = tests.filter((t) => t.outcome === 'failed');
+  if (failed.length > 0) return { status: 'failed', reason: failed.map((t) => `${t.title}: ${t.reason}`).join(' | ') };
+  const skipped = tests.filter((t) => t.outcome === 'skipped');
+  if (skipped.length > 0) {
+    // Some tests passed but another could not decide its part: the item as a whole is not verified.
+    return { status: 'not_verified', reason: [...new Set(skipped.map((t) => t.reason ?? 'skipped'))].join(' | ') };
+  }
+  const flaky = tests.filter((t) => t.flaky);
+  return flaky.length > 0 ? { status: 'passed', reason: `flaky: ${flaky.map((t) => t.title).join(', ')} passed on retry` } : { status: 'passed' };
+}
+
+const OK: ReadonlySet<Status> = new Set(['passed', 'attested', 'waived']);
+
+function list(ids: string[], max = 6): string {
+  return ids.length <= max ? ids.join(', ') : `${ids.slice(0, max).join(', ')} and ${ids.length - max} more`;
+}
+
+/** Combines the statuses of children / derived_from items (and the item's own tests, as `self`). */
+export function combine(parts: Array<{ id: string; status: Status; reason?: string }>, waivers: ReadonlyMap<string, Waiver>): { status: Status; reason?: string } {
+  const by = (s: Status): string[] => parts.filter((p) => p.status === s).map((p) => p.id);
+  const failed = by('failed');
+  if (failed.length > 0) return { status: 'failed', reason: `failed: ${list(failed)}` };
+  if (parts.every((p) => OK.has(p.status))) {
+    const waived = by('waived');
+    if (waived.length > 0) {
+      const until = waived.map((id) => waivers.get(id)?.expires).filter((x): x is string => !!x).sort()[0];
+      return { status: 'waived', reason: `includes waived ${list(waived)}${until ? ` (until ${until})` : ''}` };
+    }
+    if (parts.length > 0 && parts.every((p) => p.status === 'attested')) return { status: 'attested', reason: `all ${parts.length} attested` };
+    const attested = by('attested');
+    return { status: 'passed', ...(attested.length > 0 ? { reason: `${parts.length - attested.length} passed, ${attested.length} attested` } : {}) };
+  }
+  const nv = by('not_verified');
+  const nr = by('not_run');
+  const reason = [nv.length ? `not verified: ${list(nv)}` : '', nr.length ? `not run: ${list(nr)}` : ''].filter(Boolean).join('; ');
+  return { status: nv.length > 0 ? 'not_verified' : 'not_run', reason };
+}
+
+function emptyCounts(): Record<Status, number> {
+  return { passed: 0, failed: 0, not_verified: 0, attested: 0, waived: 0, not_run: 0 };
+}
+
+export interface EvaluateOptions {
+  mode: Mode | 'unknown';
+  target: string;
+  strict: boolean;
+  resultsFile: string;
+  /** Today, for waiver expiry (YYYY-MM-DD compared inclusively). */
+  now?: Date;
+}
+
+export function evaluate(checklist: Checklist, report: JSONReport, records: Records, opts: EvaluateOptions): GateResult {
+  const now = opts.now ?? new Date();
+  const today = now.toISOString().slice(0, 10);
+  const tests = collectTests(report);
+  const testsById = new Map<string, TestOutcome[]>();
+  const unknownIds: GateResult['unknownIds'] = [];
+  for (const t of tests) {
+    for (const id of t.ids) {
+      if (!checklist.byId.has(id)) unknownIds.push({ id, test: `${t.file}: ${t.fullTitle}` });
+      else testsById.set(id, [...(testsById.get(id) ?? []), t]);
+    }
+  }
+  const attestations = new Map(records.attestations.map((a) => [a.id, a]));
+  const waivers = new Map(records.waivers.map((w) => [w.id, w]));
+
+  const results = new Map<string, ItemResult>();
+  const subtreeTests = new Map<string, Set<TestOutcome>>();
+
+  const resolve = (item: ChecklistItem, inheritedAttestation?: Attestation): ItemResult => {
+    const done = results.get(item.id);
+    if (done) return done;
+    const own = testsById.get(item.id) ?? [];
+    const kids = checklist.children.get(item.id) ?? [];
+    const attestation = attestations.get(item.id) ?? inheritedAttestation;
+    const subtree = new Set<TestOutcome>(own);
+    let state: { status: Status; reason?: string };
+    let decidedBy: ItemResult['decidedBy'];
+
+    if (kids.length > 0 || item.derived_from) {
+      const parts: Array<{ id: string; status: Status; reason?: string }> = [];
+      if (own.length > 0) parts.push({ id: `${item.id} (own tests)`, ...statusFromTests(own) });
+      for (const k of kids) {
+        const r = resolve(k, item.kind === 'attest' ? attestation : undefined);
+        parts.push({ id: r.id, status: r.status, ...(r.reason ? { reason: r.reason } : {}) });
+        for (const t of subtreeTests.get(k.id) ?? []) subtree.add(t);
+      }
+      for (const d of item.derived_from ?? []) {
+        const r = resolve(checklist.item(d));
+        parts.push({ id: r.id, status: r.status, ...(r.reason ? { reason: r.reason } : {}) });
+      }
+      state = combine(parts, waivers);
+      decidedBy = kids.length > 0 ? 'children' : 'derived';
+    } else if (own.length > 0) {
+      state = statusFromTests(own);
+      decidedBy = 'tests';
+    } else if (item.kind === 'attest') {
+      if (attestation) {
+        state = { status: 'attested', reason: `attested by ${attestation.by} on ${attestation.date}${attestation.note ? ` – ${attestation.note}` : ''}` };
+        decidedBy = 'attestation';
+      } else {
+        state = { status: 'not_verified', reason: 'awaiting attestation (attestations/*.yaml); only a person can tick this item' };
+        decidedBy = 'none';
+      }
+    } else {
+      const why = opts.mode === 'unknown' ? undefined : checklist.notVerifiableIn(item, opts.mode);
+      if (why) {
+        state = { status: 'not_verified', reason: why };
+        decidedBy = 'mode';
+      } else {
+        state = { status: 'not_run', reason: 'no test result names this item' };
+        decidedBy = 'none';
+      }
+    }
+
+    const result: ItemResult = {
+      id: item.id,
+      phase: item.phase,
+      section: item.section,
+      parent: item.parent,
+      depth: item.depth,
+      line: item.line,
+      text: item.text,
+      kind: item.kind,
+      required: item.required,
+      status: state.status,
+      ...(state.reason ? { reason: state.reason } : {}),
+      tests: own,
+      durationMs: [...subtree].reduce((s, t) => s + t.durationMs, 0),
+      decidedBy,
+      ...(decidedBy === 'attestation' && attestation ? { attestation } : {}),
+    };
+    const waiver = waivers.get(item.id);
+    if (waiver) {
+      const expired = waiver.expires < today;
+      const applies = result.status !== 'passed' && result.status !== 'attested';
+      result.waiver = { ...waiver, expired, applied: applies };
+      if (applies) {
+        result.underlying = { status: result.status, ...(result.reason ? { reason: result.reason } : {}) };
+        if (expired) {
+          result.status = 'failed';
+          result.reason = `waiver expired on ${waiver.expires} (${waiver.reason}); underlying: ${result.underlying.status}${result.underlying.reason ? ` – ${result.underlying.reason}` : ''}`;
+        } else {
+          result.status = 'waived';
+          result.reason = `waived until ${waiver.expires} by ${waiver.approved_by}: ${waiver.reason}`;
+        }
+      }
+    }
+    results.set(item.id, result);
+    subtreeTests.set(item.id, subtree);
+    return result;
+  };
+  // Parents first in document order, so attest parents hand their attestation down to their children.
+  for (const item of checklist.items) if (item.parent === null) resolve(item);
+  for (const item of checklist.items) resolve(item);
+
+  const items = checklist.items.map((i) => results.get(i.id)!);
+  const counts = emptyCounts();
+  const leafCounts = emptyCounts();
+  for (const r of items) {
+    counts[r.status] += 1;
+    if (checklist.isLeaf(r.id)) leafCounts[r.status] += 1;
+  }
+
+  const runErrors = [
+    ...tests.filter((t) => t.ids.length === 0 && t.outcome === 'failed').map((t) => `test without checklist ID failed: ${t.project} › ${t.fullTitle}: ${t.reason}`),
+    ...report.errors.map((e) => `run error: ${firstLine(e.message) ?? 'unknown error'}`),
+  ];
+  const blocking = items.filter((r) => (opts.strict ? !OK.has(r.status) : r.required && r.status === 'failed')).map((r) => r.id);
+  const blockingLeaves = blocking.filter((id) => checklist.isLeaf(id) && !checklist.item(id).derived_from);
+  const allOk = items.every((r) => OK.has(r.status));
+  const failedAny = blocking.length > 0 || runErrors.length > 0;
+  const verdict: Verdict = {
+    result: failedAny ? 'FAILED' : allOk ? 'PASSED' : 'INCOMPLETE',
+    exitCode: failedAny ? 1 : 0,
+    blocking,
+    blockingLeaves: blockingLeaves.length > 0 ? blockingLeaves : blocking,
+    runErrors,
+  };
+  const start = report.stats?.startTime;
+  const run: RunInfo = {
+    mode: opts.mode,
+    target: opts.target,
+    strict: opts.strict,
+    resultsFile: opts.resultsFile,
+    evaluatedAt: now.toISOString(),
+    ...(start ? { startTime: start, durationMs: report.stats.duration, endTime: new Date(Date.parse(start) + report.stats.duration).toISOString() } : {}),
+    ...(report.config?.version ? { playwrightVersion: report.config.version } : {}),
+  };
+  return { run, items, counts, leafCounts, unknownIds, untracedTests: tests.filter((t) => t.ids.length === 0).length, verdict };
+}
