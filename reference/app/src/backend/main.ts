@@ -61,7 +61,7 @@ async function main(): Promise<void> {
     throwFileSizeLimit: true,
     // Keep the client's filename as sent, so a name with a path (../../x.txt) is rejected rather than silently cut.
     preservePath: true,
-  });
+  } as Parameters<typeof multipart>[1] & { preservePath: boolean });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 
   app.addHook('onResponse', async (req, reply) => {
