@@ -1,0 +1,36 @@
+/**
+ * Prints which auto checklist items have a test (static scan of tests/), and fails on unknown IDs or on an
+ * item without a test that is not in checklist/coverage-baseline.json.
+ *
+ *   npm run checklist:coverage                      report; exit 1 on unknown IDs / regressions
+ *   npm run checklist:coverage -- --update-baseline write the current uncovered items as the baseline
+ *   CHECKLIST_REQUIRE_FULL_COVERAGE=1 ...           every auto item must have a test
+ */
+import { relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { BASELINE_FILE, computeCoverage, coverageReport, readBaseline, scanReferences, writeBaseline } from '../checklist/coverage.ts';
+import { loadChecklist } from '../checklist/load.ts';
+import { REPO_ROOT } from '../checklist/source.ts';
+
+export function main(argv: string[]): number {
+  const checklist = loadChecklist();
+  const refs = scanReferences();
+  if (argv.includes('--update-baseline')) {
+    const c = computeCoverage(checklist, refs, { uncovered: [] });
+    if (c.unknown.length) {
+      console.error(coverageReport(checklist, c));
+      console.error('fix the unknown IDs before updating the baseline');
+      return 1;
+    }
+    writeBaseline(c.uncovered);
+    console.log(`wrote ${relative(REPO_ROOT, BASELINE_FILE)}: ${c.uncovered.length} uncovered of ${c.needed.length} auto items`);
+    return 0;
+  }
+  const c = computeCoverage(checklist, refs, readBaseline());
+  console.log(coverageReport(checklist, c));
+  const full = process.env.CHECKLIST_REQUIRE_FULL_COVERAGE === '1';
+  if (c.unknown.length || c.regressions.length || (full && c.uncovered.length)) return 1;
+  return 0;
+}
+
+if (import.meta.url === pathToFileURL(resolve(process.argv[1] ?? '')).href) process.exit(main(process.argv.slice(2)));
