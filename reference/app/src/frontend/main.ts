@@ -67,6 +67,7 @@ async function main(): Promise<void> {
   for (const p of ['/', '/documents', '/chat', '/settings']) ui.get(p, page);
   ui.get('/static/app.js', async (_req, reply) => reply.type('application/javascript; charset=utf-8').send(appJs));
   ui.get('/static/app.css', async (_req, reply) => reply.type('text/css; charset=utf-8').send(appCss));
+  ui.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
   ui.get('/_health', health);
   ui.get('/api/v1/documents/ws/:client_id', { websocket: true }, relay('/api/v1/documents/ws/:client_id'));
 
