@@ -55,6 +55,17 @@ export function clearTarget(): void {
   rmSync(stateFile(), { force: true });
 }
 
+/**
+ * Alertmanager's webhook receiver in a hermetic run is the suite itself, listening on the Docker host
+ * (reachable from containers as host.docker.internal) on a port derived from the project name so that
+ * parallel stacks do not collide.
+ */
+export function alertWebhookUrl(deployDir: string): string {
+  let h = 0;
+  for (const c of deployDir) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  return `http://host.docker.internal:${20000 + (h % 10000)}/rag-alerts`;
+}
+
 /** Copies the reference deployment directory and fills in its secrets and certificates, as an operator would. */
 export function prepareHermeticDeployDir(dest: string): string {
   rmSync(dest, { recursive: true, force: true });
@@ -66,7 +77,7 @@ export function prepareHermeticDeployDir(dest: string): string {
   for (const script of ['generate-env.sh', 'generate-certs.sh']) {
     const path = join(dest, 'scripts', script);
     if (!existsSync(path)) throw new Error(`The reference deployment has no scripts/${script}; it is needed to create the hermetic deployment's secrets and certificates.`);
-    execFileSync('bash', [path, dest], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('bash', [path, dest], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ALERT_WEBHOOK_URL: alertWebhookUrl(dest) } });
   }
   return dest;
 }
