@@ -25,6 +25,8 @@ export class Chroma {
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
+    }).catch((e) => {
+      throw new Error(`ChromaDB at ${this.baseUrl} unreachable (${e?.cause?.code ?? e?.message ?? e})`);
     });
     const text = await res.text();
     if (!res.ok) {

@@ -13,6 +13,8 @@ export class Ollama {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(this.timeoutMs),
+    }).catch((e) => {
+      throw new Error(`Ollama at ${this.host} unreachable (${e?.cause?.code ?? e?.message ?? e})`);
     });
     const text = await res.text();
     if (!res.ok) throw new Error(`Ollama ${path} answered ${res.status}: ${text.slice(0, 300)}`);
@@ -34,7 +36,9 @@ export class Ollama {
 
   /** Health: the server answers and lists the configured model(s). */
   async check(): Promise<{ ok: boolean; detail?: string }> {
-    const res = await fetch(`${this.host}/api/tags`, { signal: AbortSignal.timeout(3000) });
+    const res = await fetch(`${this.host}/api/tags`, { signal: AbortSignal.timeout(3000) }).catch((e) => {
+      throw new Error(`Ollama at ${this.host} unreachable (${e?.cause?.code ?? e?.message ?? e})`);
+    });
     if (!res.ok) return { ok: false, detail: `/api/tags answered ${res.status}` };
     const body: any = await res.json();
     const names: string[] = (body.models ?? []).map((m: any) => String(m.name ?? m.model));

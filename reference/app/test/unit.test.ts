@@ -1,0 +1,149 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SignJWT } from 'jose';
+import { validateUpload, validateSettings, DEFAULT_SETTINGS, checkFilename, MB } from '../src/backend/validate.js';
+import { ApiError } from '../src/backend/errors.js';
+import { chunkText } from '../src/backend/chunk.js';
+import { excerptOf, isListQuestion, parseQuery, cacheKey } from '../src/backend/query.js';
+import { EventHub } from '../src/backend/events.js';
+import { makeAuth } from '../src/backend/auth.js';
+import { extract } from '../src/backend/extract.js';
+import { embed, answer, DIMENSIONS } from '../src/ollama/engine.js';
+import { makePdf } from './pdf.js';
+
+const status = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ApiError) return e.status;
+    throw e;
+  }
+  return 200;
+};
+const txt = Buffer.from('hello world\n');
+
+test('upload validation: accepted types and content types', () => {
+  assert.equal(validateUpload('a.txt', 'text/plain', txt).type.fileType, 'txt');
+  assert.equal(validateUpload('a.md', 'text/markdown', txt).type.fileType, 'md');
+  assert.equal(validateUpload('a.csv', 'text/csv', Buffer.from('a,b\n1,2\n')).type.fileType, 'csv');
+  assert.equal(validateUpload('a.csv', 'application/octet-stream', Buffer.from('a,b\n')).type.fileType, 'csv');
+  assert.equal(validateUpload('a.pdf', 'application/pdf', makePdf(['x'])).type.fileType, 'pdf');
+});
+
+test('upload validation: rejections with the right status', () => {
+  assert.equal(status(() => validateUpload('a.exe', 'application/octet-stream', txt)), 415);
+  assert.equal(status(() => validateUpload('a.txt', 'application/pdf', txt)), 415);
+  assert.equal(status(() => validateUpload('a.pdf', 'application/pdf', txt)), 415);
+  assert.equal(status(() => validateUpload('a.txt', 'text/plain', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 1, 2]))), 415);
+  assert.equal(status(() => validateUpload('a.txt', 'text/plain', Buffer.from('MZ\x90\x00'))), 415);
+  assert.equal(status(() => validateUpload('a.txt', 'text/plain', Buffer.from([0x61, 0, 0x62]))), 415);
+  assert.equal(status(() => validateUpload('a.txt', 'text/plain', Buffer.alloc(0))), 400);
+  assert.equal(status(() => validateUpload('a.txt', 'text/plain', Buffer.alloc(10 * MB + 1, 0x61))), 413);
+  assert.equal(status(() => validateUpload('a.md', 'text/markdown', Buffer.alloc(5 * MB + 1, 0x61))), 413);
+  assert.equal(status(() => validateUpload('../../etc/passwd.txt', 'text/plain', txt)), 400);
+  assert.equal(status(() => validateUpload('..\\x.txt', 'text/plain', txt)), 400);
+  assert.equal(status(() => validateUpload('a\u0001b.txt', 'text/plain', txt)), 400);
+  assert.equal(checkFilename('report (final).txt'), 'report (final).txt');
+});
+
+test('settings validation names the field', () => {
+  assert.deepEqual(validateSettings(DEFAULT_SETTINGS, { chunk_size: 1000 }), { ...DEFAULT_SETTINGS, chunk_size: 1000 });
+  for (const [body, field] of [
+    [{ similarity_threshold: 1.5 }, 'similarity_threshold'],
+    [{ similarity_threshold: '0.5' }, 'similarity_threshold'],
+    [{ max_context_tokens: 100 }, 'max_context_tokens'],
+    [{ chunk_size: 99 }, 'chunk_size'],
+    [{ chunk_size: 8001 }, 'chunk_size'],
+    [{ chunk_size: 200, chunk_overlap: 101 }, 'chunk_overlap'],
+    [{ chunk_overlap: -1 }, 'chunk_overlap'],
+    [{ bogus: 1 }, 'bogus'],
+  ] as const) {
+    assert.throws(() => validateSettings(DEFAULT_SETTINGS, body), (e: any) => e.status === 400 && e.detail.includes(field));
+  }
+  assert.throws(() => validateSettings(DEFAULT_SETTINGS, [1]), (e: any) => e.status === 400);
+});
+
+test('chunks are verbatim slices, bounded and overlapping', () => {
+  const text = Array.from({ length: 200 }, (_, i) => `Sentence number ${i} talks about topic ${i % 7}.`).join(' ');
+  const chunks = chunkText(text, 300, 50);
+  assert.ok(chunks.length > 5);
+  for (const c of chunks) {
+    assert.ok(c.text.length <= 300);
+    assert.equal(text.slice(c.start, c.start + c.text.length), c.text);
+  }
+  for (let i = 1; i < chunks.length; i++) assert.ok(chunks[i].start < chunks[i - 1].start + chunks[i - 1].text.length, 'overlap');
+  assert.equal(chunkText('short', 100, 0).length, 1);
+  assert.equal(chunkText('   ', 100, 0).length, 0);
+});
+
+test('query parsing, list questions, excerpts, cache keys', () => {
+  assert.deepEqual(parseQuery({ question: ' hi ' }), { question: 'hi', maxChunks: 5 });
+  assert.throws(() => parseQuery({}), (e: any) => e.status === 400);
+  assert.throws(() => parseQuery({ question: 'x', max_chunks: 0 }), (e: any) => e.status === 400);
+  assert.ok(isListQuestion('What documents are available?'));
+  assert.ok(isListQuestion('Which files have been uploaded?'));
+  assert.ok(isListQuestion('List all documents'));
+  assert.ok(!isListQuestion('What is the budget of the Zephyr project?'));
+  const chunk = 'Intro text. '.repeat(60) + 'The Zephyr budget was 42 million euros. ' + 'Outro text. '.repeat(60);
+  const ex = excerptOf(chunk, 'What was the Zephyr budget?');
+  assert.ok(chunk.includes(ex) && ex.includes('Zephyr budget'), ex);
+  assert.ok(ex.length <= 400);
+  const s = DEFAULT_SETTINGS;
+  assert.equal(cacheKey('Hi  there', 5, s, '1', 'm'), cacheKey('hi there', 5, s, '1', 'm'));
+  assert.notEqual(cacheKey('hi', 5, s, '1', 'm'), cacheKey('hi', 5, s, '2', 'm'));
+});
+
+test('event hub: replay of the latest event per document, ordered fan-out', () => {
+  const hub = new EventHub();
+  const seen: string[] = [];
+  const ev = (doc_id: string, status: string, ts: string) => ({ task_id: 't', filename: 'f', status, progress: 0, message: '', error: null, doc_id, timestamp: ts });
+  const off = hub.subscribe((e) => seen.push(`${e.doc_id}:${e.status}`));
+  hub.publish(ev('a', 'processing', new Date().toISOString()));
+  hub.publish(ev('a', 'completed', new Date().toISOString()));
+  hub.publish(ev('b', 'completed', new Date(Date.now() - 11 * 60_000).toISOString()));
+  off();
+  hub.publish(ev('c', 'pending', new Date().toISOString()));
+  assert.deepEqual(seen, ['a:processing', 'a:completed', 'b:completed']);
+  assert.deepEqual(hub.snapshot().map((e) => `${e.doc_id}:${e.status}`), ['a:completed', 'c:pending']);
+});
+
+test('auth: API key, HS256 JWT with exp; everything else 401', async () => {
+  const authorize = makeAuth('k'.repeat(32), 's'.repeat(64));
+  const key = new TextEncoder().encode('s'.repeat(64));
+  const now = Math.floor(Date.now() / 1000);
+  await authorize({ 'x-api-key': 'k'.repeat(32) });
+  await authorize({ authorization: `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(now + 60).sign(key)}` });
+  const rejects = async (h: Record<string, string>) => assert.rejects(authorize(h), (e: any) => e.status === 401);
+  await rejects({});
+  await rejects({ 'x-api-key': 'wrong' });
+  await rejects({ authorization: `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).sign(key)}` }); // no exp
+  await rejects({ authorization: `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(now - 10).sign(key)}` });
+  await rejects({ authorization: `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(now + 60).sign(new TextEncoder().encode('x'.repeat(64)))}` });
+});
+
+test('text extraction: txt and a real PDF', async () => {
+  assert.equal(await extract('txt', Buffer.from('\ufeffa\r\nb')), 'a\nb');
+  const text = await extract('pdf', makePdf(['Quarterly report.', 'The budget was 42 million euros.']));
+  assert.match(text, /budget was 42 million euros/);
+});
+
+test('stand-in embeddings: normalised, deterministic, lexically related text is closer', () => {
+  const cos = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i], 0);
+  const q = embed('What was the budget of the Zephyr project?');
+  const rel = embed('The Zephyr project budget was 42 million euros.');
+  const unrel = embed('Cats sleep most of the afternoon in the sun.');
+  assert.equal(q.length, DIMENSIONS);
+  assert.ok(Math.abs(cos(q, q) - 1) < 1e-5);
+  assert.deepEqual(embed('same text'), embed('same text'));
+  assert.ok(cos(q, rel) > cos(q, unrel) + 0.2, `${cos(q, rel)} vs ${cos(q, unrel)}`);
+});
+
+test('stand-in chat answers only from the context, verbatim, and lists documents', () => {
+  const ctx = '<context>\n[Source 1: a.txt]\nThe Zephyr budget was 42 million euros. Cats like fish.\n</context>';
+  const a = answer([{ role: 'system', content: `Use the context.\n${ctx}` }, { role: 'user', content: 'What was the Zephyr budget?' }]);
+  assert.equal(a, 'The Zephyr budget was 42 million euros.');
+  const none = answer([{ role: 'system', content: ctx }, { role: 'user', content: 'Who won the 1998 world cup?' }]);
+  assert.match(none, /couldn't find/);
+  const list = answer([{ role: 'system', content: 'Available documents:\n- a.txt\n- b.pdf' }, { role: 'user', content: 'What documents are available?' }]);
+  assert.equal(list, 'The following documents are available: a.txt, b.pdf.');
+});
