@@ -161,7 +161,7 @@ function verdictText(result: GateResult): string {
   if (v.result === 'PASSED') return `✅ PASSED (${mode}): every item passed, was attested or is validly waived`;
   if (v.result === 'INCOMPLETE') return `⚪ INCOMPLETE (${mode}): no required item failed, but ${result.counts.not_verified} items are not verified and ${result.counts.not_run} not run – not releasable under --strict`;
   const n = v.blockingLeaves.length;
-  return `❌ FAILED (${mode}): ${n} item${n === 1 ? '' : 's'} block the release${v.runErrors.length ? ` and ${v.runErrors.length} run error(s)` : ''}`;
+  return `❌ FAILED (${mode}): ${n} item${n === 1 ? ' blocks' : 's block'} the release${v.runErrors.length ? ` and ${v.runErrors.length} run error(s)` : ''}`;
 }
 
 function signoffText(result: GateResult): string {

@@ -100,9 +100,10 @@ export interface GateResult {
 
 const stripAnsi = (s: string): string => s.replace(/\u001b\[[0-9;]*m/g, '');
 
-function firstLine(s: string | undefined, max = 300): string | undefined {
+/** The first few non-blank lines of a message on one line (expect's message, Expected, Received). */
+function firstLine(s: string | undefined, max = 400): string | undefined {
   if (!s) return undefined;
-  const line = stripAnsi(s).split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+  const line = stripAnsi(s).split('\n').map((l) => l.trim()).filter((l) => l !== '').slice(0, 4).join(' · ');
   return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }
 

@@ -5,7 +5,8 @@
  *   1  a required item failed (with --strict: some item is not passed/attested/waived), or the run broke
  *   2  the results file is missing or unreadable, or the checklist/attestations/waivers are malformed
  *
- *   npm run gate -- [--results reports/playwright.json] [--strict] [--no-run | --run] [--mode M] [--target T] [--reports DIR]
+ *   npm run gate -- [--results reports/playwright.json] [--strict] [--no-run | --run] [--mode M] [--target T]
+ *                   [--reports DIR] [--attestations DIR] [--waivers DIR]
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -26,12 +27,14 @@ interface Args {
   run: boolean;
   mode?: Mode;
   target?: string;
+  attestations: string;
+  waivers: string;
 }
 
 class UsageError extends Error {}
 
 export function parseArgs(argv: string[]): Args {
-  const args: Args = { results: resolve(REPO_ROOT, 'reports/playwright.json'), reports: resolve(REPO_ROOT, 'reports'), strict: false, run: false };
+  const args: Args = { results: resolve(REPO_ROOT, 'reports/playwright.json'), reports: resolve(REPO_ROOT, 'reports'), strict: false, run: false, attestations: resolve(REPO_ROOT, 'attestations'), waivers: resolve(REPO_ROOT, 'waivers') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -48,6 +51,8 @@ export function parseArgs(argv: string[]): Args {
       case '--no-run': args.run = false; break;
       case '--run': args.run = true; break;
       case '--target': args.target = v(); break;
+      case '--attestations': args.attestations = resolve(v()); break;
+      case '--waivers': args.waivers = resolve(v()); break;
       case '--mode': {
         const m = v();
         if (!(MODES as readonly string[]).includes(m)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}, got "${m}"`);
@@ -55,7 +60,7 @@ export function parseArgs(argv: string[]): Args {
         break;
       }
       case '--help': case '-h':
-        throw new UsageError('usage: npm run gate -- [--results reports/playwright.json] [--strict] [--no-run|--run] [--mode hermetic|compose|live] [--target URL] [--reports DIR]');
+        throw new UsageError('usage: npm run gate -- [--results reports/playwright.json] [--strict] [--no-run|--run] [--mode hermetic|compose|live] [--target URL] [--reports DIR] [--attestations DIR] [--waivers DIR]');
       default: throw new UsageError(`unknown argument ${a} (try --help)`);
     }
   }
@@ -143,7 +148,7 @@ export async function main(argv: string[]): Promise<number> {
   let records;
   try {
     checklist = loadChecklist();
-    records = loadRecords(checklist);
+    records = loadRecords(checklist, { attestations: args.attestations, waivers: args.waivers });
   } catch (e) {
     console.error(`gate: ${e instanceof RecordError ? e.message : (e as Error).message}`);
     return 2;

@@ -1,0 +1,277 @@
+/**
+ * Unit tests of the results model (checklist/results.ts), the attestation/waiver files
+ * (checklist/records.ts), the renderers and the coverage rules, on synthetic Playwright JSON reports.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import type { JSONReport, JSONReportTest } from '@playwright/test/reporter';
+import { computeCoverage } from '../checklist/coverage.ts';
+import { loadChecklist } from '../checklist/load.ts';
+import { loadRecords, RecordError, type Records } from '../checklist/records.ts';
+import { renderHtml, renderJson, renderMarkdown } from '../checklist/render.ts';
+import { evaluate, type EvaluateOptions } from '../checklist/results.ts';
+
+const checklist = loadChecklist();
+const tmp = mkdtempSync(join(tmpdir(), 'checklist-selftest-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+type Outcome = 'passed' | 'failed' | 'skipped' | 'not-verified' | 'flaky' | 'did-not-run';
+interface T { title: string; ids: string[]; outcome: Outcome; reason?: string; start?: string; duration?: number }
+
+/** A minimal Playwright JSON report with one spec per test. */
+function report(tests: T[], errors: string[] = []): JSONReport {
+  const specs = tests.map((t, n) => {
+    const annotations = [
+      ...t.ids.map((id) => ({ type: 'checklist', description: id })),
+      ...(t.outcome === 'not-verified' ? [{ type: 'not-verified', description: t.reason ?? 'why' }, { type: 'skip', description: `not verified: ${t.reason ?? 'why'}` }] : []),
+      ...(t.outcome === 'skipped' ? [{ type: 'skip', description: t.reason ?? 'no reason' }] : []),
+    ];
+    const resultStatus = t.outcome === 'passed' || t.outcome === 'flaky' ? 'passed' : t.outcome === 'failed' ? 'failed' : 'skipped';
+    const result = {
+      workerIndex: 0, parallelIndex: 0, status: resultStatus, duration: t.duration ?? 100, errors: [], stdout: [], stderr: [], retry: 0,
+      startTime: t.start ?? '2026-01-01T10:00:00.000Z', attachments: [{ name: 'trace', contentType: 'application/zip', path: '/repo/reports/test-results/x/trace.zip' }], annotations,
+      error: t.outcome === 'failed' ? { message: `Error: ${t.reason ?? 'boom'}\n\nExpected: 200\nReceived: 410` } : undefined,
+    };
+    const test = {
+      timeout: 1000, annotations, expectedStatus: t.outcome === 'skipped' || t.outcome === 'not-verified' ? 'skipped' : 'passed', projectName: 'deployment', projectId: 'deployment',
+      results: t.outcome === 'did-not-run' ? [] : t.outcome === 'flaky' ? [{ ...result, status: 'failed' }, result] : [result],
+      status: t.outcome === 'failed' ? 'unexpected' : t.outcome === 'flaky' ? 'flaky' : t.outcome === 'passed' ? 'expected' : 'skipped',
+    } as unknown as JSONReportTest;
+    return { tags: [], title: t.title, ok: t.outcome !== 'failed', tests: [test], id: String(n), file: 'x.spec.ts', line: n + 1, column: 1 };
+  });
+  return {
+    config: { metadata: {}, version: '1.65.1' },
+    suites: [{ title: 'x.spec.ts', file: 'x.spec.ts', line: 0, column: 0, specs }],
+    errors: errors.map((message) => ({ message })),
+    stats: { startTime: '2026-01-01T10:00:00.000Z', duration: 60_000, expected: 0, unexpected: 0, flaky: 0, skipped: 0 },
+  } as unknown as JSONReport;
+}
+
+const none: Records = { attestations: [], waivers: [] };
+const opts: EvaluateOptions = { mode: 'hermetic', target: 'test', strict: false, resultsFile: 'r.json', now: new Date('2026-03-01T00:00:00Z') };
+const status = (r: ReturnType<typeof evaluate>, id: string) => r.items.find((i) => i.id === id)!;
+
+describe('results model', () => {
+  test('leaf statuses from tests: passed, failed, not verified (reason), skipped, did not run, flaky, none', () => {
+    const r = evaluate(checklist, report([
+      { title: 'a', ids: ['P2-HEALTH-1'], outcome: 'passed' },
+      { title: 'b', ids: ['P2-HEALTH-2'], outcome: 'failed', reason: 'frontend down' },
+      { title: 'c', ids: ['P2-HEALTH-3'], outcome: 'not-verified', reason: 'live: port 8002 not reachable' },
+      { title: 'd', ids: ['P2-HEALTH-4'], outcome: 'skipped', reason: 'later' },
+      { title: 'e', ids: ['P2-HEALTH-5'], outcome: 'did-not-run' },
+      { title: 'f', ids: ['P2-HEALTH-6'], outcome: 'flaky' },
+    ]), none, opts);
+    assert.equal(status(r, 'P2-HEALTH-1').status, 'passed');
+    assert.equal(status(r, 'P2-HEALTH-2').status, 'failed');
+    assert.match(status(r, 'P2-HEALTH-2').reason!, /frontend down · Expected: 200 · Received: 410/);
+    assert.deepEqual([status(r, 'P2-HEALTH-3').status, status(r, 'P2-HEALTH-3').reason], ['not_verified', 'live: port 8002 not reachable']);
+    assert.deepEqual([status(r, 'P2-HEALTH-4').status, status(r, 'P2-HEALTH-4').reason], ['not_verified', 'skipped: later']);
+    assert.match(status(r, 'P2-HEALTH-5').reason!, /did not run/);
+    assert.equal(status(r, 'P2-HEALTH-6').status, 'passed');
+    assert.match(status(r, 'P2-HEALTH-6').reason!, /flaky/);
+    assert.deepEqual([status(r, 'P3-QUERY-1').status, status(r, 'P3-QUERY-1').decidedBy], ['not_run', 'none']);
+    // A not-verified skip is never counted as passed.
+    assert.equal(r.counts.passed, 2);
+  });
+
+  test('any failing test of an item fails it; a mixed pass/skip is not verified', () => {
+    const r = evaluate(checklist, report([
+      { title: 'a1', ids: ['P2-HEALTH-1', 'P2-HEALTH-4'], outcome: 'passed' },
+      { title: 'a2', ids: ['P2-HEALTH-1'], outcome: 'failed' },
+      { title: 'b2', ids: ['P2-HEALTH-4'], outcome: 'not-verified', reason: 'no port 80' },
+    ]), none, opts);
+    assert.equal(status(r, 'P2-HEALTH-1').status, 'failed');
+    assert.equal(status(r, 'P2-HEALTH-4').status, 'not_verified');
+    assert.equal(status(r, 'P2-HEALTH-1').tests.length, 2);
+  });
+
+  test('parents derive from children; derived items from their sources; failures propagate to the verdict', () => {
+    const ids = checklist.children.get('P2-HEALTH')!.map((c) => c.id);
+    const pass = evaluate(checklist, report(ids.map((id) => ({ title: id, ids: [id], outcome: 'passed' as const }))), none, opts);
+    assert.equal(status(pass, 'P2-HEALTH').status, 'passed');
+    assert.equal(status(pass, 'P2-HEALTH').durationMs, 600);
+    assert.equal(pass.verdict.result, 'INCOMPLETE');
+    assert.equal(pass.verdict.exitCode, 0);
+    const fail = evaluate(checklist, report(ids.map((id, n) => ({ title: id, ids: [id], outcome: n === 2 ? ('failed' as const) : ('passed' as const) }))), none, opts);
+    assert.equal(status(fail, 'P2-HEALTH').status, 'failed');
+    assert.equal(status(fail, 'SIGN-FINAL-2').status, 'failed', 'Production system operational derives from P2');
+    assert.equal(fail.verdict.exitCode, 1);
+    assert.deepEqual(fail.verdict.blockingLeaves, ['P2-HEALTH-3']);
+  });
+
+  test('host-level items are not verified in hermetic mode (with the reason), not run in compose mode', () => {
+    const r = evaluate(checklist, report([{ title: 'x', ids: ['P2-HEALTH-1'], outcome: 'passed' }]), none, opts);
+    assert.equal(status(r, 'PRE-SERVER-1').status, 'not_verified');
+    assert.match(status(r, 'PRE-SERVER-1').reason!, /not the deployment host/);
+    const c = evaluate(checklist, report([{ title: 'x', ids: ['P2-HEALTH-1'], outcome: 'passed' }]), none, { ...opts, mode: 'compose' });
+    assert.equal(status(c, 'PRE-SERVER-1').status, 'not_run');
+  });
+
+  test('attestations tick attest items (and an attest parent hands down); strict mode requires them', () => {
+    const records: Records = {
+      attestations: [
+        { id: 'DOC-TEAM', by: 'Ops Lead', date: '2026-02-01', file: 'attestations/team.yaml', line: 1 },
+        { id: 'SIGN-BIZ-1', by: 'Kira Preston', date: '2026-02-02', note: 'UAT ok', file: 'attestations/biz.yaml', line: 3 },
+      ],
+      waivers: [],
+    };
+    const r = evaluate(checklist, report([{ title: 'x', ids: ['P2-HEALTH-1'], outcome: 'passed' }]), records, opts);
+    assert.equal(status(r, 'DOC-TEAM-3').status, 'attested');
+    assert.equal(status(r, 'DOC-TEAM').status, 'attested');
+    assert.equal(status(r, 'SIGN-BIZ-1').attestation?.by, 'Kira Preston');
+    assert.equal(status(r, 'SIGN-BIZ-2').status, 'not_verified');
+    assert.match(status(r, 'SIGN-BIZ-2').reason!, /awaiting attestation/);
+    assert.equal(r.verdict.exitCode, 0, 'unattested items do not block without --strict');
+    const strict = evaluate(checklist, report([{ title: 'x', ids: ['P2-HEALTH-1'], outcome: 'passed' }]), records, { ...opts, strict: true });
+    assert.equal(strict.verdict.exitCode, 1);
+    assert.ok(strict.verdict.blocking.includes('SIGN-BIZ-2'));
+    assert.ok(!strict.verdict.blocking.includes('SIGN-BIZ-1'));
+  });
+
+  test('waivers: valid → waived with expiry; expired → failed; a passing item stays passed', () => {
+    const records: Records = {
+      attestations: [],
+      waivers: [
+        { id: 'P2-HEALTH-2', reason: 'frontend fix in 1.0.1', expires: '2026-03-01', approved_by: 'CTO', file: 'waivers/w.yaml', line: 1 },
+        { id: 'P2-HEALTH-3', reason: 'old', expires: '2026-02-28', approved_by: 'CTO', file: 'waivers/w.yaml', line: 5 },
+        { id: 'P2-HEALTH-1', reason: 'unneeded', expires: '2026-12-31', approved_by: 'CTO', file: 'waivers/w.yaml', line: 9 },
+      ],
+    };
+    const r = evaluate(checklist, report([
+      { title: 'a', ids: ['P2-HEALTH-1'], outcome: 'passed' },
+      { title: 'b', ids: ['P2-HEALTH-2'], outcome: 'failed' },
+      { title: 'c', ids: ['P2-HEALTH-3'], outcome: 'not-verified', reason: 'x' },
+    ]), records, opts);
+    assert.equal(status(r, 'P2-HEALTH-2').status, 'waived');
+    assert.equal(status(r, 'P2-HEALTH-2').underlying?.status, 'failed');
+    assert.equal(status(r, 'P2-HEALTH-3').status, 'failed');
+    assert.match(status(r, 'P2-HEALTH-3').reason!, /waiver expired on 2026-02-28/);
+    assert.equal(status(r, 'P2-HEALTH-1').status, 'passed');
+    assert.equal(status(r, 'P2-HEALTH-1').waiver?.applied, false);
+    assert.deepEqual(r.verdict.blockingLeaves, ['P2-HEALTH-3']);
+  });
+
+  test('a failed test without a checklist ID, or a run error, fails the gate', () => {
+    const r = evaluate(checklist, report([{ title: 'setup stack', ids: [], outcome: 'failed', reason: 'docker down' }, { title: 'a', ids: ['P2-HEALTH-1'], outcome: 'passed' }]), none, opts);
+    assert.equal(r.verdict.result, 'FAILED');
+    assert.match(r.verdict.runErrors[0]!, /setup stack/);
+    const e = evaluate(checklist, report([{ title: 'a', ids: ['P2-HEALTH-1'], outcome: 'passed' }], ['worker crashed']), none, opts);
+    assert.equal(e.verdict.exitCode, 1);
+  });
+
+  test('unknown IDs in the report are listed', () => {
+    const r = evaluate(checklist, report([{ title: 'a', ids: ['P2-HEALTH-99'], outcome: 'passed' }]), none, opts);
+    assert.deepEqual(r.unknownIds.map((u) => u.id), ['P2-HEALTH-99']);
+  });
+});
+
+describe('attestation and waiver files', () => {
+  const dirs = (name: string, files: Record<string, string>) => {
+    const base = join(tmp, name);
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(join(base, rel, '..'), { recursive: true });
+      writeFileSync(join(base, rel), text);
+    }
+    return { attestations: join(base, 'attestations'), waivers: join(base, 'waivers') };
+  };
+
+  test('well-formed files load (single mapping or list)', () => {
+    const d = dirs('ok', {
+      'attestations/a.yaml': 'id: SIGN-BIZ-1\nby: Kira Preston\ndate: 2026-02-01\nnote: UAT passed\n',
+      'attestations/b.yaml': '- id: DOC-USERS-1\n  by: PM\n  date: "2026-02-02"\n- id: DOC-USERS-2\n  by: PM\n  date: 2026-02-02\n',
+      'waivers/w.yaml': 'id: P2-HEALTH-6\nreason: no Grafana image on this machine\nexpires: 2026-04-01\napproved_by: Kira Preston\n',
+    });
+    const r = loadRecords(checklist, d);
+    assert.deepEqual(r.attestations.map((a) => [a.id, a.line]), [['SIGN-BIZ-1', 1], ['DOC-USERS-1', 1], ['DOC-USERS-2', 4]]);
+    assert.equal(r.waivers[0]!.expires, '2026-04-01');
+  });
+
+  test('malformed files are reported with file and line', () => {
+    const d = dirs('bad', {
+      'attestations/a.yaml': 'id: SIGN-BIZ-1\nby: Kira\ndate: yesterday\n',
+      'attestations/b.yaml': '- id: P2-HEALTH-1\n  by: me\n  date: 2026-01-01\n- id: NOPE-1\n  by: me\n  date: 2026-01-01\n',
+      'attestations/c.yaml': 'id: DOC-OPS-1\nby: [unclosed\n',
+      'waivers/w.yaml': 'id: P2-HEALTH-6\nreason: x\nexpires: 2026-02-30\nextra: 1\n',
+    });
+    let err: unknown;
+    try {
+      loadRecords(checklist, d);
+    } catch (e) {
+      err = e;
+    }
+    assert.ok(err instanceof RecordError, 'expected a RecordError');
+    const p = err.problems.join('\n');
+    assert.match(p, /attestations\/a\.yaml:3: "date" must be a date YYYY-MM-DD, got "yesterday"/);
+    assert.match(p, /attestations\/b\.yaml:1: P2-HEALTH-1 is an auto item/);
+    assert.match(p, /attestations\/b\.yaml:4: unknown checklist ID "NOPE-1"/);
+    assert.match(p, /attestations\/c\.yaml:\d+: /);
+    assert.match(p, /waivers\/w\.yaml:3: "expires" must be a date/);
+    assert.match(p, /waivers\/w\.yaml:4: unknown field "extra"/);
+    assert.match(p, /waivers\/w\.yaml:1: missing "approved_by"/);
+  });
+});
+
+describe('rendering', () => {
+  const r = evaluate(checklist, report([
+    { title: 'backend health', ids: ['P2-HEALTH-1'], outcome: 'passed', start: '2026-01-01T10:01:00.000Z' },
+    { title: 'chroma heartbeat', ids: ['P2-HEALTH-3'], outcome: 'failed', reason: 'heartbeat 410', start: '2026-01-01T10:02:00.000Z' },
+  ]), { attestations: [{ id: 'SIGN-BIZ-1', by: 'Kira Preston', date: '2026-01-02', file: 'attestations/a.yaml', line: 1 }], waivers: [] }, opts);
+
+  test('checklist.md: every checkbox line with its mark, in the original order and nesting', () => {
+    const md = renderMarkdown(checklist, r, '/repo/reports');
+    const boxes = md.split('\n').filter((l) => /^\s*- \[[ x]\] /.test(l));
+    assert.equal(boxes.length, 239);
+    assert.match(md, /^  - \[ \] ❌ <a id="P2-HEALTH-3"><\/a>`P2-HEALTH-3` ChromaDB health: `curl http:\/\/localhost:8002\/api\/v1\/heartbeat` — FAILED – chroma heartbeat: Error: heartbeat 410/m);
+    assert.match(md, /^  - \[x\] ✅ <a id="P2-HEALTH-1"><\/a>`P2-HEALTH-1` .*“backend health” \(passed, 100 ms, \[trace\]\(test-results\/x\/trace\.zip\)\)/m);
+    assert.match(md, /^  - \[ \] ⚪ .*`PRE-SERVER-1` .* — not verified – hermetic: the Docker host is a test machine/m);
+    assert.match(md, /^  - \[x\] ✍ .*`SIGN-BIZ-1` .* — attested by Kira Preston on 2026-01-02/m);
+    assert.match(md, /^#### Step 1: Deploy Monitoring Stack$/m);
+    assert.match(md, /^docker-compose -f docker-compose.monitoring.yml up -d$/m);
+    assert.match(md, /^\| 2026-01-01 10:01:00Z \| Application stack deployed \| ❌ \| 1 passed, 1 failed \(P2-HEALTH-3\)/m);
+    assert.match(md, /^\*\*Deployment Status\*\*: ❌ FAILED \(standard\): 1 item blocks the release/m);
+    assert.match(md, /^\*\*Sign-off\*\*: .*business: signed by Kira Preston \(2026-01-02\)/m);
+    assert.doesNotMatch(md, /\[TIME\]/);
+    // Items appear in document order.
+    const order = [...md.matchAll(/<a id="([^"]+)"><\/a>/g)].map((m) => m[1]);
+    assert.deepEqual(order, checklist.items.map((i) => i.id));
+  });
+
+  test('checklist.json: every item with status, reason, tests and duration', () => {
+    const json = JSON.parse(renderJson(checklist, r, '/repo/reports')) as { items: Array<{ id: string; status: string; reason: string | null; tests: Array<{ title: string; durationMs: number }> }>; verdict: { exitCode: number } };
+    assert.equal(json.items.length, 239);
+    const f = json.items.find((i) => i.id === 'P2-HEALTH-3')!;
+    assert.equal(f.status, 'failed');
+    assert.equal(f.tests[0]!.title, 'chroma heartbeat');
+    assert.equal(json.verdict.exitCode, 1);
+  });
+
+  test('checklist.html: anchors for every item, escaped text', () => {
+    const html = renderHtml(checklist, r, '/repo/reports');
+    for (const i of checklist.items) assert.ok(html.includes(`id="${i.id}"`), i.id);
+    assert.match(html, /<code>curl http:\/\/localhost:8002\/api\/v1\/heartbeat<\/code>/);
+    assert.match(html, /<strong>Individual Service Health<\/strong>/);
+    assert.doesNotMatch(html, /\[TIME\]/);
+  });
+});
+
+describe('coverage rules', () => {
+  const needs = checklist.items.filter((i) => checklist.needsTest(i)).map((i) => i.id);
+  const all = needs.map((id) => ({ id, file: 'tests/x.spec.ts', line: 1 }));
+
+  test('a test losing its ID fails naming the item; a baseline item gaining a test asks to shrink it', () => {
+    const dropped = all.filter((r) => r.id !== 'P2-HEALTH-1');
+    const c = computeCoverage(checklist, dropped, { uncovered: ['P3-LOAD-1'] });
+    assert.deepEqual(c.regressions, ['P2-HEALTH-1']);
+    assert.deepEqual(c.gained, ['P3-LOAD-1']);
+  });
+
+  test('an unknown ID is reported with file and line; derived and parent items need no test', () => {
+    const c = computeCoverage(checklist, [...all, { id: 'P2-HEALTH-7', file: 'tests/y.spec.ts', line: 12 }], { uncovered: [] });
+    assert.deepEqual(c.unknown, [{ id: 'P2-HEALTH-7', file: 'tests/y.spec.ts', line: 12 }]);
+    assert.equal(c.uncovered.length, 0);
+    assert.ok(!needs.includes('SIGN-FINAL-1') && !needs.includes('P2-HEALTH') && !needs.includes('DOC-TEAM-1'));
+  });
+});
