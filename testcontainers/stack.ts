@@ -7,6 +7,7 @@
  */
 import { DockerComposeEnvironment, getContainerRuntimeClient, type ContainerRuntimeClient, type StartedDockerComposeEnvironment } from 'testcontainers';
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { ServiceName } from '../fixtures/env.ts';
 import { DiagnosingHealthCheck } from './wait.ts';
@@ -28,22 +29,47 @@ export const SERVICE_PORTS: Record<Exclude<ServiceName, 'grafana'>, { service: s
   redis: { service: 'redis', port: 6379, scheme: 'redis' },
 };
 
-/** Environment for compose's variable interpolation that lets Docker choose free loopback ports. */
-export function randomPortEnvironment(): Record<string, string> {
-  return {
-    RAG_HTTP_PORT: '',
-    RAG_HTTPS_PORT: '',
-    RAG_BIND_PUBLIC: '127.0.0.1',
-    RAG_BACKEND_PORT: '',
-    RAG_FRONTEND_PORT: '',
-    RAG_FRONTEND_EVENT_PORT: '',
-    RAG_CHROMA_PORT: '',
-    RAG_OLLAMA_PORT: '',
-    RAG_PROMETHEUS_PORT: '',
-    RAG_ALERTMANAGER_PORT: '',
-    RAG_REDIS_PORT: '',
-    RAG_GRAFANA_PORT: '',
-  };
+const PORT_VARIABLES = [
+  'RAG_HTTP_PORT',
+  'RAG_HTTPS_PORT',
+  'RAG_BACKEND_PORT',
+  'RAG_FRONTEND_PORT',
+  'RAG_FRONTEND_EVENT_PORT',
+  'RAG_CHROMA_PORT',
+  'RAG_OLLAMA_PORT',
+  'RAG_PROMETHEUS_PORT',
+  'RAG_ALERTMANAGER_PORT',
+  'RAG_REDIS_PORT',
+  'RAG_GRAFANA_PORT',
+] as const;
+
+/** A loopback port that is free right now (the kernel picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+/**
+ * Environment for compose's variable interpolation that publishes every port on a free loopback port.
+ * The ports are chosen here rather than left to Docker, so that a container restarted by a test (dependency
+ * failure, rollback drill) comes back on the same host port.
+ */
+export async function randomPortEnvironment(): Promise<Record<string, string>> {
+  const env: Record<string, string> = { RAG_BIND_PUBLIC: '127.0.0.1' };
+  const taken = new Set<number>();
+  for (const v of PORT_VARIABLES) {
+    let p = await freePort();
+    while (taken.has(p)) p = await freePort();
+    taken.add(p);
+    env[v] = String(p);
+  }
+  return env;
 }
 
 export interface StackTimings {

@@ -117,7 +117,7 @@ export async function startTarget(config: Config): Promise<Target> {
   const t0 = Date.now();
   const deployDir = config.mode === 'hermetic' ? prepareHermeticDeployDir(hermeticDir(config.projectName)) : config.deployDir!;
   const prepareMs = Date.now() - t0;
-  const composeEnvironment = config.mode === 'hermetic' ? randomPortEnvironment() : {};
+  const composeEnvironment = config.mode === 'hermetic' || config.randomPorts ? await randomPortEnvironment() : {};
   const stack = new RagStack(deployDir)
     .withProjectName(config.projectName)
     .withEnvironment(composeEnvironment)
