@@ -3,9 +3,10 @@
  * P3-BENCH-2 "Query response: <2 seconds for complex queries".
  *
  * 10 VUs start together and each posts QUERIES_PER_CLIENT realistic, multi-part questions to /query
- * back to back; p95 of http_req_duration{endpoint:query} must stay < 2 s and every answer must be a
+ * back to back (each worded uniquely, so no answer comes from the backend's cache); p95 of http_req_duration{endpoint:query} must stay < 2 s and every answer must be a
  * 200 with an answer and a sources list. When API_KEY is given, setup uploads one seed document (so the
- * questions have something to retrieve) and teardown deletes it; without API_KEY the store is queried as is.
+ * questions have something to retrieve) and teardown deletes it; without API_KEY (or when that upload
+ * fails) the store is queried as it is.
  *
  *   k6 run -e BASE_URL=https://127.0.0.1:8443 [-e API_KEY=...] load/queries.ts
  */
@@ -22,7 +23,8 @@ export const options: Options = {
     queries: {
       executor: 'per-vu-iterations',
       vus: CONCURRENT_QUERIES,
-      iterations: QUERIES_PER_CLIENT,
+      // QUERIES_PER_CLIENT=1 gives exactly the checklist's 10 concurrent queries (the gate does so in live mode).
+      iterations: Number(__ENV.QUERIES_PER_CLIENT || QUERIES_PER_CLIENT),
       maxDuration: '5m',
     },
   },
@@ -48,7 +50,9 @@ export function setup(): SetupData {
     seedDocId = undefined;
   }
   if (!seedDocId) {
-    exec.test.abort(`setup: uploading the seed document failed (HTTP ${up.status}); the query load needs it. Run without API_KEY to query the store as it is.`);
+    // The query line is measured on its own: a failing upload is the upload line's failure, so the queries
+    // run against the store as it is.
+    console.warn(`setup: uploading the seed document failed (HTTP ${up.status}); querying the store as it is`);
     return { base };
   }
   const t0 = Date.now();
@@ -61,14 +65,20 @@ export function setup(): SetupData {
       /* not JSON yet */
     }
     if (status === 'completed') break;
-    if (status === 'failed') exec.test.abort('setup: the seed document failed to process');
+    if (status === 'failed') {
+      console.warn('setup: the seed document failed to process; querying the store as it is');
+      break;
+    }
     sleep(STATUS_POLL_INTERVAL_MS / 1000);
   }
   return { base, seedDocId };
 }
 
 export default function (data: SetupData): void {
-  const question = QUESTIONS[(exec.vu.idInTest + exec.vu.iterationInScenario) % QUESTIONS.length]!;
+  // The backend caches answers by question: every request gets its own wording (client and round number) so
+  // each one takes the full retrieval + generation path, which is what the checklist's limit is about.
+  const base = QUESTIONS[(exec.vu.idInTest + exec.vu.iterationInScenario) % QUESTIONS.length]!;
+  const question = `${base} (client ${exec.vu.idInTest}, round ${exec.vu.iterationInScenario + 1})`;
   const res = http.post(`${data.base}/query`, JSON.stringify({ question }), tagged('query', { headers: { 'Content-Type': 'application/json' }, timeout: REQUEST_TIMEOUT }));
   check(
     res,
