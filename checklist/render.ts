@@ -356,7 +356,7 @@ export function renderHtml(checklist: Checklist, result: GateResult, reportsDir:
 <style>
 body{font:14px/1.45 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 code{background:#f3f3f3;padding:0 3px;border-radius:3px}pre{background:#f3f3f3;padding:.6em}
-ul{list-style:none;padding-left:1.4em}li.item{margin:.25em 0}.mark{font-size:1.05em}.id{font-weight:600}
+ul{list-style:none;padding-left:1.4em}li.item{margin:.25em 0;border-left:3px solid #ccc;padding-left:.4em}li.s-passed{border-left-color:#2a2}li.s-failed{border-left-color:#c22}li.s-not_verified{border-left-color:#bbb}li.s-attested{border-left-color:#26c}li.s-waived{border-left-color:#e90}li.s-not_run{border-left-color:#eee}.mark{font-size:1.05em}.id{font-weight:600}
 .kind,.meta{color:#777;font-size:.85em}.why{color:#555;font-size:.9em;margin-left:1.6em}.reason{color:#a00;font-size:.9em}.info{color:#555;font-size:.85em}
 ul.tests{font-size:.88em;margin:.1em 0 .3em .6em}.t-failed{color:#a00}.t-skipped{color:#666}
 .s-failed>.why{color:#a00;font-weight:600}.s-waived>.why{color:#a60}

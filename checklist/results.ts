@@ -184,7 +184,7 @@ function list(ids: string[], max = 6): string {
 export function combine(parts: Array<{ id: string; status: Status; reason?: string }>, waivers: ReadonlyMap<string, Waiver>): { status: Status; reason?: string } {
   const by = (s: Status): string[] => parts.filter((p) => p.status === s).map((p) => p.id);
   const failed = by('failed');
-  if (failed.length > 0) return { status: 'failed', reason: `failed: ${list(failed)}` };
+  if (failed.length > 0) return { status: 'failed', reason: `${failed.length} of ${parts.length} failed: ${list(failed)}` };
   if (parts.every((p) => OK.has(p.status))) {
     const waived = by('waived');
     if (waived.length > 0) {
@@ -197,7 +197,7 @@ export function combine(parts: Array<{ id: string; status: Status; reason?: stri
   }
   const nv = by('not_verified');
   const nr = by('not_run');
-  const reason = [nv.length ? `not verified: ${list(nv)}` : '', nr.length ? `not run: ${list(nr)}` : ''].filter(Boolean).join('; ');
+  const reason = [nv.length ? `${nv.length} of ${parts.length} not verified (${list(nv)})` : '', nr.length ? `${nr.length} of ${parts.length} not run (${list(nr)})` : ''].filter(Boolean).join('; ');
   return { status: nv.length > 0 ? 'not_verified' : 'not_run', reason };
 }
 
