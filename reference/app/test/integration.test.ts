@@ -59,7 +59,7 @@ function run(bundle: string, env: Record<string, string>): ChildProcess {
 
 function upload(files: Array<{ name: string; type: string; data: Buffer | string }>, headers: Record<string, string> = { 'x-api-key': KEY }) {
   const fd = new FormData();
-  for (const f of files) fd.append('files', new Blob([f.data], { type: f.type }), f.name);
+  for (const f of files) fd.append("files", new Blob([f.data as any], { type: f.type }), f.name);
   return fetch(`${backend}/api/v1/documents/upload`, { method: 'POST', body: fd, headers });
 }
 

@@ -79,6 +79,24 @@ export function cacheKey(question: string, maxChunks: number, settings: Settings
   return createHash('sha256').update(JSON.stringify({ norm, maxChunks, settings, version, model })).digest('hex');
 }
 
+const PER_DOCUMENT_SEARCH_LIMIT = 25;
+const QUESTION_STOPWORDS = new Set(
+  'what which when where whom whose does about there their have with from that this were been into than then they them your would could should tell know give list show document documents file files available please many much'.split(' '),
+);
+
+/** Content words of a question (4+ characters), with their capitalised and lower-case spellings. */
+export function salientWords(question: string): string[] {
+  const out = new Set<string>();
+  for (const w of question.match(/[\p{L}\p{N}][\p{L}\p{N}_-]{3,}/gu) ?? []) {
+    const lower = w.toLowerCase();
+    if (QUESTION_STOPWORDS.has(lower)) continue;
+    out.add(w);
+    out.add(lower);
+    out.add(lower[0].toUpperCase() + lower.slice(1));
+  }
+  return [...out].slice(0, 24);
+}
+
 const SYSTEM =
   'You are the assistant of a document question-answering system. Answer the question using only the ' +
   'context below. If the context does not contain the answer, say that you could not find it. Cite no ' +
@@ -98,7 +116,25 @@ export class QueryService {
 
     const [qEmbedding] = await this.ollama.embed([question]);
     const n = Math.min(100, Math.max(maxChunks * 4, 20));
-    const hits = await this.chroma.query(qEmbedding, n);
+    let hits = await this.chroma.query(qEmbedding, n);
+    // Approximate search can miss a small document next to a large, tightly clustered one. With few
+    // documents, also search each document exactly (a filtered query) and merge the results.
+    if (completed.size > 0 && completed.size <= PER_DOCUMENT_SEARCH_LIMIT) {
+      const seen = new Set(hits.map((h) => h.id));
+      const perDoc = await Promise.all([...completed.keys()].map((id) => this.chroma.query(qEmbedding, maxChunks, { doc_id: id })));
+      for (const h of perDoc.flat()) if (!seen.has(h.id)) (seen.add(h.id), hits.push(h));
+      hits = hits.sort((a, b) => a.distance - b.distance);
+    }
+    // Hybrid retrieval: chunks containing the question's salient words are ranked by the same vector
+    // similarity (a filtered, exact search), so a rare term is found even where the ANN graph misses it.
+    const words = salientWords(question);
+    if (words.length > 0) {
+      const where_document = words.length === 1 ? { $contains: words[0] } : { $or: words.map((w) => ({ $contains: w })) };
+      const lexical = await this.chroma.query(qEmbedding, n, undefined, where_document).catch(() => []);
+      const seen = new Set(hits.map((h) => h.id));
+      for (const h of lexical) if (!seen.has(h.id)) (seen.add(h.id), hits.push(h));
+      hits = hits.sort((a, b) => a.distance - b.distance);
+    }
     const chosen: Array<{ doc: DocRecord; text: string; score: number }> = [];
     let budget = settings.max_context_tokens;
     for (const h of hits) {

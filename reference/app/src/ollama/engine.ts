@@ -1,7 +1,7 @@
 // Deterministic stand-in for a language model: hashed bag-of-words embeddings and extractive answers.
 import { createHash } from 'node:crypto';
 
-export const DIMENSIONS = 384;
+export const DIMENSIONS = 1024;
 
 const STOPWORDS = new Set(
   ('a an and are as at be been but by can could did do does for from had has have how i if in into is it its ' +
@@ -34,34 +34,61 @@ function hash32(s: string): number {
   return h.readUInt32LE(0);
 }
 
-/** L2-normalised hashed feature vector: word terms (weight 1, sublinear tf) + character trigrams (0.25). */
+const SPARSE = 768;
+const DENSE = DIMENSIONS - SPARSE;
+const DENSE_WEIGHT = 0.2; // share of the cosine that comes from the dense part
+const denseCache = new Map<string, Int8Array>();
+
+/** A fixed pseudo-random ±1 vector per term (a random projection of the bag of words). */
+function denseOf(term: string): Int8Array {
+  let d = denseCache.get(term);
+  if (d) return d;
+  d = new Int8Array(DENSE);
+  let x = hash32('d:' + term) || 1;
+  for (let i = 0; i < DENSE; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    d[i] = x & 1 ? 1 : -1;
+  }
+  if (denseCache.size > 100_000) denseCache.clear();
+  denseCache.set(term, d);
+  return d;
+}
+
+/**
+ * Deterministic text embedding: stemmed content words with sublinear term frequency (1 + ln tf), as
+ * (a) signed feature hashing into 768 dimensions – exact word overlap, almost no collisions – and
+ * (b) a random projection into 256 dense dimensions, weighted 20 %, so that similarities are graded and
+ * an approximate nearest-neighbour index (ChromaDB's HNSW) can navigate. Both parts are L2-normalised;
+ * lexically related texts are close, unrelated ones near 0.
+ */
 export function embed(text: string): number[] {
-  const v = new Float64Array(DIMENSIONS);
+  const sparse = new Float64Array(SPARSE);
+  const dense = new Float64Array(DENSE);
   const counts = new Map<string, number>();
-  for (const t of terms(text)) {
-    counts.set('w:' + t, (counts.get('w:' + t) ?? 0) + 1);
-    const padded = `#${t}#`;
-    if (t.length > 3) {
-      for (let i = 0; i + 3 <= padded.length; i++) {
-        const g = 'g:' + padded.slice(i, i + 3);
-        counts.set(g, (counts.get(g) ?? 0) + 0.25);
-      }
-    }
+  for (const t of terms(text)) counts.set(t, (counts.get(t) ?? 0) + 1);
+  for (const [term, c] of counts) {
+    const w = 1 + Math.log(c);
+    const h = hash32(term);
+    sparse[h % SPARSE] += ((h >>> 31) === 1 ? -1 : 1) * w;
+    const d = denseOf(term);
+    for (let i = 0; i < DENSE; i++) dense[i] += d[i] * w;
   }
-  for (const [feature, c] of counts) {
-    const h = hash32(feature);
-    const idx = h % DIMENSIONS;
-    const sign = (h >>> 31) === 1 ? -1 : 1;
-    v[idx] += sign * (1 + Math.log(c > 1 ? c : 1)) * (feature.startsWith('g:') ? Math.min(c, 0.5) : 1);
+  const norm = (v: Float64Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+  const ns = norm(sparse);
+  const nd = norm(dense);
+  const out = new Array<number>(DIMENSIONS);
+  if (ns === 0 || nd === 0) {
+    out.fill(0);
+    out[0] = 1; // no content words: a fixed unit vector
+    return out;
   }
-  let norm = 0;
-  for (const x of v) norm += x * x;
-  if (norm === 0) {
-    v[0] = 1;
-    norm = 1;
-  }
-  const n = Math.sqrt(norm);
-  return Array.from(v, (x) => Math.round((x / n) * 1e7) / 1e7);
+  const a = Math.sqrt(1 - DENSE_WEIGHT) / ns;
+  const b = Math.sqrt(DENSE_WEIGHT) / nd;
+  for (let i = 0; i < SPARSE; i++) out[i] = Math.round(sparse[i] * a * 1e7) / 1e7;
+  for (let i = 0; i < DENSE; i++) out[SPARSE + i] = Math.round(dense[i] * b * 1e7) / 1e7;
+  return out;
 }
 
 export interface ChatMessage {
