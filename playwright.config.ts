@@ -1,5 +1,8 @@
 import { defineConfig, devices } from '@playwright/test';
 import { existsSync } from 'node:fs';
+import { resultsSettings } from './fixtures/env.ts';
+
+const results = resultsSettings();
 
 /** Playwright's own Chromium where it is installed, else the system Chromium (Debian's package). */
 const SYSTEM_CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
@@ -22,19 +25,21 @@ const PHASES = [
 
 export default defineConfig({
   testDir: 'tests',
-  outputDir: 'reports/test-results',
+  outputDir: `${results.dir}/test-results`,
   fullyParallel: false,
   workers: 1,
   retries: 0,
   forbidOnly: !!process.env.CI,
   timeout: 60_000,
   expect: { timeout: 10_000 },
-  reporter: [
-    ['list'],
-    ['json', { outputFile: 'reports/playwright.json' }],
-    ['junit', { outputFile: 'reports/junit.xml' }],
-    ['allure-playwright', { resultsDir: 'reports/allure-results', detail: true, suiteTitle: false }],
-  ],
+  reporter: results.jsonOnly
+    ? [['dot'], ['json', { outputFile: `${results.dir}/playwright.json` }]]
+    : [
+        ['list'],
+        ['json', { outputFile: `${results.dir}/playwright.json` }],
+        ['junit', { outputFile: `${results.dir}/junit.xml` }],
+        ['allure-playwright', { resultsDir: `${results.dir}/allure-results`, detail: true, suiteTitle: false }],
+      ],
   use: {
     ...devices['Desktop Chrome'],
     launchOptions,

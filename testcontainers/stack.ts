@@ -82,6 +82,7 @@ export class RagStack {
   private environment: Record<string, string> = {};
   private startupTimeoutMs = 180_000;
   private profiles: string[] = [];
+  private problems: string[] | undefined;
 
   constructor(private readonly deployDir: string) {}
 
@@ -100,6 +101,15 @@ export class RagStack {
     return this;
   }
 
+  /**
+   * Keep going when a container does not become healthy: the stack stays up as far as it came, and the
+   * problems are reported by `getStartupProblems()` (a release gate must fail the health lines, not crash).
+   */
+  withTolerantStartup(): this {
+    this.problems = [];
+    return this;
+  }
+
   withProfiles(...profiles: string[]): this {
     this.profiles.push(...profiles);
     return this;
@@ -109,7 +119,7 @@ export class RagStack {
     const env = new DockerComposeEnvironment(this.deployDir, file)
       .withProjectName(this.projectName)
       .withEnvironment({ RAG_NETWORK: `${this.projectName}_net`, ...this.environment })
-      .withDefaultWaitStrategy(new DiagnosingHealthCheck())
+      .withDefaultWaitStrategy(new DiagnosingHealthCheck(this.problems))
       .withStartupTimeout(this.startupTimeoutMs)
       .withClientOptions({ executable: { standalone: true } });
     return this.profiles.length ? env.withProfiles(...this.profiles) : env;
@@ -129,7 +139,7 @@ export class RagStack {
     return new StartedRagStack(this.deployDir, this.projectName, monitoring, production, {
       monitoringMs: t1 - t0,
       productionMs: t2 - t1,
-    }, { RAG_NETWORK: `${this.projectName}_net`, ...this.environment });
+    }, { RAG_NETWORK: `${this.projectName}_net`, ...this.environment }, [...(this.problems ?? [])]);
   }
 }
 
@@ -141,7 +151,13 @@ export class StartedRagStack {
     private readonly production: StartedDockerComposeEnvironment,
     private readonly timings: StackTimings,
     private readonly environment: Record<string, string>,
+    private readonly startupProblems: string[] = [],
   ) {}
+
+  /** Containers that did not become healthy (tolerant start-up only). */
+  getStartupProblems(): string[] {
+    return this.startupProblems;
+  }
 
   getTimings(): StackTimings {
     return this.timings;

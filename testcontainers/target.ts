@@ -23,6 +23,8 @@ export interface Target {
   timings?: StackTimings & { prepareMs: number };
   /** Whether this run started the stack (and so must remove it). */
   owned: boolean;
+  /** Containers that did not become healthy during start-up (the health specs fail on them). */
+  startupProblems?: string[];
 }
 
 /** One state file and one hermetic directory per project, so that several stacks can coexist. */
@@ -121,7 +123,8 @@ export async function startTarget(config: Config): Promise<Target> {
   const stack = new RagStack(deployDir)
     .withProjectName(config.projectName)
     .withEnvironment(composeEnvironment)
-    .withStartupTimeout(config.startupTimeoutS * 1000);
+    .withStartupTimeout(config.startupTimeoutS * 1000)
+    .withTolerantStartup();
   await stack.removeLeftovers();
   // Recorded before start-up so that the teardown project can remove a half-started stack.
   saveTarget({ mode: config.mode, projectName: config.projectName, deployDir, composeEnvironment: { RAG_NETWORK: `${config.projectName}_net`, ...composeEnvironment }, urls: {}, containers: {}, startedAt, owned: true });
@@ -146,5 +149,6 @@ export async function startTarget(config: Config): Promise<Target> {
     startedAt,
     timings: { prepareMs, ...started.getTimings() },
     owned: true,
+    startupProblems: started.getStartupProblems(),
   };
 }

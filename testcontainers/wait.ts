@@ -22,6 +22,12 @@ function demux(buf: Buffer): string {
 export class DiagnosingHealthCheck implements WaitStrategy {
   private inner = Wait.forHealthCheck();
 
+  /**
+   * @param problems when given, a container that does not become healthy is recorded here instead of
+   *   failing the start-up, so the stack stays up and the checklist lines about health fail on their own.
+   */
+  constructor(private readonly problems?: string[]) {}
+
   async waitUntilReady(container: Dockerode.Container, boundPorts: BoundPorts, startTime?: Date): Promise<void> {
     try {
       await this.inner.waitUntilReady(container, boundPorts, startTime);
@@ -41,7 +47,12 @@ export class DiagnosingHealthCheck implements WaitStrategy {
       } catch {
         /* the container is already gone: keep the original error */
       }
-      throw new Error(detail ? `${(err as Error).message}: ${detail}` : (err as Error).message);
+      const message = detail ? `${(err as Error).message}: ${detail}` : (err as Error).message;
+      if (this.problems) {
+        this.problems.push(message);
+        return;
+      }
+      throw new Error(message);
     }
   }
 

@@ -5,6 +5,7 @@
 import { test as setup } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
 import { loadConfig } from '../../fixtures/env.ts';
+import { Secrets } from '../../fixtures/secrets.ts';
 import { probeReachable } from '../../fixtures/preflight.ts';
 import { projectContainers } from '../../fixtures/docker.ts';
 import { clearTarget, readTarget, saveTarget, startTarget, targetRecorded } from '../../testcontainers/target.ts';
@@ -33,6 +34,13 @@ setup('start or attach to the target deployment', async ({}, testInfo) => {
   }
   const target = await startTarget(config);
   saveTarget(target);
+  const secrets = Secrets.fromFile(target.envFile);
+  for (const raw of target.startupProblems ?? []) {
+    const problem = secrets.redact(raw);
+    // Not a failure of the set-up: the Phase 2 health lines fail on it, with this as evidence.
+    testInfo.annotations.push({ type: 'warning', description: problem.split('\n')[0]! });
+    await testInfo.attach('container not healthy at start-up', { body: problem, contentType: 'text/plain' });
+  }
   await testInfo.attach('target.json', {
     body: JSON.stringify({ ...target, composeEnvironment: undefined }, null, 2),
     contentType: 'application/json',

@@ -1,0 +1,269 @@
+/**
+ * The planted-defect catalogue: realistic ways a RAG System v1.0 deployment goes wrong, each applied to a
+ * copy of the reference deployment directory (config, files, compose, environment – never the suite), each
+ * with the checklist items it must fail and the items that may fail with it.
+ */
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { chmod, getEnv, replaceIn, run, setEnv } from './mutate.ts';
+
+export interface Defect {
+  id: string;
+  title: string;
+  /** Checklist items that must fail. */
+  expect: string[];
+  /** Items allowed to fail too (a consequence of the same defect). Anything else failing is collateral. */
+  mayAlsoFail?: string[];
+  /** Playwright projects whose specs decide the expected items (all their tests run, to see collateral). */
+  projects: string[];
+  /** Part of the fast subset that runs in CI on every change. */
+  fast?: boolean;
+  apply(dir: string): void;
+}
+
+const SECURITY_HEADERS = 'nginx/conf.d/snippets/security-headers.inc';
+const RULES = 'monitoring/prometheus/rules/rag-alerts.yml';
+const PROD = 'docker-compose.production.yml';
+const MON = 'docker-compose.monitoring.yml';
+
+export const DEFECTS: Defect[] = [
+  // --- secrets and permissions (Pre-Deployment › Security Setup, Configuration Files) ---
+  {
+    id: 'env-mode-644',
+    title: '.env.production readable by everyone (mode 644)',
+    expect: ['PRE-SECCONF-4'],
+    mayAlsoFail: ['PRE-SECCONF-3', 'PRE-ENV-1', 'P4-DATA-3', 'P4-DATA-4'],
+    projects: ['prerequisites', 'security'],
+    fast: true,
+    apply: (d) => chmod(d, '.env.production', 0o644),
+  },
+  {
+    id: 'jwt-32-chars',
+    title: 'JWT_SECRET only 32 characters',
+    expect: ['PRE-SECCONF-2', 'PRE-ENV-2.3'],
+    mayAlsoFail: ['PRE-SECCONF-3'],
+    projects: ['prerequisites'],
+    fast: true,
+    apply: (d) => setEnv(d, 'JWT_SECRET', getEnv(d, 'JWT_SECRET').slice(0, 32)),
+  },
+  {
+    id: 'log-level-debug',
+    title: 'LOG_LEVEL=DEBUG in production',
+    expect: ['PRE-ENV-2.8'],
+    mayAlsoFail: ['PRE-SECCONF-3'],
+    projects: ['prerequisites'],
+    fast: true,
+    apply: (d) => setEnv(d, 'LOG_LEVEL', 'DEBUG'),
+  },
+  {
+    id: 'ssl-disabled',
+    title: 'SSL_ENABLED=false',
+    expect: ['PRE-ENV-2.7'],
+    mayAlsoFail: ['PRE-SECCONF-3'],
+    projects: ['prerequisites'],
+    apply: (d) => setEnv(d, 'SSL_ENABLED', 'false'),
+  },
+  {
+    id: 'placeholder-secret-key',
+    title: 'SECRET_KEY left at the template placeholder',
+    expect: ['PRE-ENV-2.1', 'PRE-SECCONF-2'],
+    mayAlsoFail: ['PRE-SECCONF-3', 'PRE-ENV-1'],
+    projects: ['prerequisites'],
+    apply: (d) => setEnv(d, 'SECRET_KEY', 'CHANGE_ME'),
+  },
+  {
+    id: 'shared-secret',
+    title: 'API_SECRET_KEY reused as JWT_SECRET',
+    expect: ['PRE-SECCONF-2'],
+    mayAlsoFail: ['PRE-SECCONF-3', 'PRE-ENV-2.2', 'PRE-ENV-2.3'],
+    projects: ['prerequisites'],
+    apply: (d) => setEnv(d, 'JWT_SECRET', getEnv(d, 'API_SECRET_KEY')),
+  },
+  {
+    id: 'weak-redis-password',
+    title: 'REDIS_PASSWORD is a guessable word',
+    expect: ['PRE-ENV-2.4', 'PRE-SECCONF-1'],
+    mayAlsoFail: ['PRE-SECCONF-3'],
+    projects: ['prerequisites'],
+    apply: (d) => setEnv(d, 'REDIS_PASSWORD', 'redis2024'),
+  },
+  {
+    id: 'weak-grafana-password',
+    title: 'GRAFANA_PASSWORD=admin',
+    expect: ['PRE-ENV-2.5', 'PRE-SECCONF-1'],
+    mayAlsoFail: ['PRE-SECCONF-3'],
+    projects: ['prerequisites'],
+    apply: (d) => setEnv(d, 'GRAFANA_PASSWORD', 'admin'),
+  },
+  {
+    id: 'secret-in-compose',
+    title: 'API_SECRET_KEY written into the compose file in plain text',
+    expect: ['P4-DATA-4'],
+    projects: ['security'],
+    apply: (d) => replaceIn(d, PROD, '      REDIS_HOST: redis\n', `      REDIS_HOST: redis\n      API_SECRET_KEY: "${getEnv(d, 'API_SECRET_KEY')}"\n`),
+  },
+  {
+    id: 'backups-world-readable',
+    title: 'backups/ readable by everyone',
+    expect: ['P4-DATA-3'],
+    projects: ['security'],
+    apply: (d) => chmod(d, 'backups', 0o755),
+  },
+  // --- TLS ---
+  {
+    id: 'cert-20-days',
+    title: 'server certificate expires in 20 days',
+    expect: ['PRE-TLS-3', 'P4-NETSEC-3'],
+    mayAlsoFail: ['PRE-TLS-1'],
+    projects: ['prerequisites', 'security'],
+    apply: (d) => run(d, 'bash', ['scripts/generate-certs.sh', d, '--force'], { CERT_DAYS: '20' }),
+  },
+  {
+    id: 'tls10-allowed',
+    title: 'Nginx accepts TLS 1.0 and 1.1',
+    expect: ['P4-NETSEC-3'],
+    projects: ['security'],
+    apply: (d) =>
+      replaceIn(d, 'nginx/nginx.conf', /ssl_protocols TLSv1\.2 TLSv1\.3;\n(\s*)ssl_ciphers [^;]+;/, 'ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;\n$1ssl_ciphers DEFAULT:@SECLEVEL=0;'),
+  },
+  {
+    id: 'chain-missing-ca',
+    title: 'chain.pem lacks the CA certificate',
+    expect: ['PRE-TLS-4'],
+    projects: ['prerequisites'],
+    apply: (d) => run(d, 'cp', ['ssl/server.crt', 'ssl/chain.pem']),
+  },
+  // --- headers, exposure, auth (Phase 4) ---
+  {
+    id: 'hsts-dropped',
+    title: 'Strict-Transport-Security header removed',
+    expect: ['P4-NETSEC-4'],
+    mayAlsoFail: ['P4-NETSEC-3'],
+    projects: ['security'],
+    fast: true,
+    apply: (d) => replaceIn(d, SECURITY_HEADERS, /^add_header Strict-Transport-Security .*\n/m, ''),
+  },
+  {
+    id: 'csp-dropped',
+    title: 'Content-Security-Policy header removed',
+    expect: ['P4-NETSEC-4'],
+    projects: ['security'],
+    apply: (d) => replaceIn(d, SECURITY_HEADERS, /^add_header Content-Security-Policy .*\n/m, ''),
+  },
+  {
+    id: 'backend-public',
+    title: 'backend port 8000 published on 0.0.0.0',
+    expect: ['P4-NETSEC-1', 'P4-NETSEC-2'],
+    mayAlsoFail: ['PRE-NETWORK-2'],
+    projects: ['security'],
+    fast: true,
+    apply: (d) => replaceIn(d, PROD, '"127.0.0.1:${RAG_BACKEND_PORT-8000}:8000"', '"0.0.0.0:${RAG_BACKEND_PORT-8000}:8000"'),
+  },
+  {
+    id: 'redis-public',
+    title: 'Redis published on 0.0.0.0',
+    expect: ['P4-NETSEC-1', 'P4-NETSEC-2'],
+    projects: ['security'],
+    apply: (d) => replaceIn(d, MON, '"127.0.0.1:${RAG_REDIS_PORT-6379}:6379"', '"0.0.0.0:${RAG_REDIS_PORT-6379}:6379"'),
+  },
+  {
+    id: 'prometheus-no-auth',
+    title: 'Prometheus started without its web config (no authentication)',
+    expect: ['P4-ACCESS-1'],
+    projects: ['security'],
+    apply: (d) =>
+      replaceIn(
+        d,
+        MON,
+        '      - prometheus-data:/prometheus\n',
+        '      - prometheus-data:/prometheus\n    command: ["/usr/bin/prometheus", "--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus", "--web.listen-address=0.0.0.0:9090"]\n',
+      ),
+  },
+  {
+    id: 'nginx-status-open',
+    title: 'Nginx status page without authentication',
+    expect: ['P4-ACCESS-1'],
+    projects: ['security'],
+    apply: (d) =>
+      replaceIn(d, 'nginx/conf.d/rag-system.conf', /(location = \/nginx_status \{[\s\S]*?)auth_basic "RAG System administration";\n\s*auth_basic_user_file \/run\/nginx\/htpasswd;\n/, '$1'),
+  },
+  {
+    id: 'dotfiles-served',
+    title: 'dotfiles and compose files no longer blocked by Nginx',
+    expect: ['P4-ACCESS-2'],
+    mayAlsoFail: ['P4-ACCESS-4', 'P4-DATA-4'],
+    projects: ['security'],
+    apply: (d) => replaceIn(d, 'nginx/conf.d/snippets/deny-sensitive.inc', /[\s\S]+/, '# (removed)\n'),
+  },
+  // --- directories, configuration, monitoring config ---
+  {
+    id: 'missing-logs-monitoring',
+    title: 'logs/monitoring/ directory missing',
+    expect: ['PRE-DIRS-2.3'],
+    mayAlsoFail: ['PRE-DIRS-2'],
+    projects: ['prerequisites'],
+    fast: true,
+    apply: (d) => rmSync(join(d, 'logs', 'monitoring'), { recursive: true, force: true }),
+  },
+  {
+    id: 'backup-script-not-executable',
+    title: 'scripts/backup.sh not executable',
+    expect: ['PRE-SVCCONF-4'],
+    projects: ['prerequisites'],
+    apply: (d) => chmod(d, 'scripts/backup.sh', 0o644),
+  },
+  {
+    id: 'memory-alert-95',
+    title: 'memory alert threshold 95 % instead of 85 %',
+    expect: ['MON-ALERTS-1'],
+    mayAlsoFail: ['PRE-MONSTACK-3', 'MON-GRAFANA-4'],
+    projects: ['prerequisites', 'monitoring'],
+    apply: (d) => replaceIn(d, RULES, 'node_memory_MemTotal_bytes) * 100 > 85', 'node_memory_MemTotal_bytes) * 100 > 95'),
+  },
+  {
+    id: 'cpu-alert-missing',
+    title: 'the high-CPU alert rule deleted',
+    expect: ['MON-ALERTS-2'],
+    mayAlsoFail: ['PRE-MONSTACK-3', 'MON-GRAFANA-4'],
+    projects: ['prerequisites', 'monitoring'],
+    apply: (d) => replaceIn(d, RULES, /      - alert: HighCPUUsage\n[\s\S]*?(?=      - alert: )/, ''),
+  },
+  {
+    id: 'query-failure-alert-50',
+    title: 'query failure alert at 50 % instead of 5 %',
+    expect: ['MON-ALERTS-4'],
+    mayAlsoFail: ['PRE-MONSTACK-3', 'MON-GRAFANA-4'],
+    projects: ['prerequisites', 'monitoring'],
+    apply: (d) => replaceIn(d, RULES, 'sum(rate(rag_queries_total[5m])) > 0.05', 'sum(rate(rag_queries_total[5m])) > 0.5'),
+  },
+  {
+    id: 'no-webhook-receiver',
+    title: 'Alertmanager has no webhook receiver',
+    expect: ['PRE-MONSTACK-4'],
+    mayAlsoFail: ['MON-GRAFANA-4'],
+    projects: ['prerequisites'],
+    apply: (d) => replaceIn(d, 'monitoring/alertmanager/alertmanager.yml', /    webhook_configs:\n(      .*\n|        .*\n)+/, '    email_configs:\n      - to: "${ALERT_EMAIL_TO}"\n'),
+  },
+  {
+    id: 'grafana-datasource-wrong',
+    title: 'Grafana datasource points at the wrong Prometheus',
+    expect: ['PRE-MONSTACK-2'],
+    projects: ['prerequisites'],
+    apply: (d) => replaceIn(d, 'monitoring/grafana/provisioning/datasources/prometheus.yml', 'http://prometheus:9090', 'http://prometheus-old:9090'),
+  },
+  {
+    id: 'ollama-model-missing',
+    title: 'the required model is not available in Ollama',
+    expect: ['PRE-OLLAMA-2'],
+    projects: ['prerequisites'],
+    apply: (d) => setEnv(d, 'OLLAMA_MODELS', 'mistral:7b'),
+  },
+  {
+    id: 'ollama-host-wrong',
+    title: 'OLLAMA_HOST points at a port where nothing listens',
+    expect: ['PRE-ENV-2.6', 'P2-HEALTH-1'],
+    mayAlsoFail: ['PRE-OLLAMA-3', 'PRE-OLLAMA-4', 'P2-APPSVC-2', 'P2-APPSVC-5', 'P3-UPLOAD-3', 'P3-UPLOAD-4', 'P3-UPLOAD-5', 'P3-QUERY-1', 'P3-QUERY-2', 'P3-QUERY-3', 'P3-QUERY-4', 'P3-INTEG-1', 'P3-INTEG-4'],
+    projects: ['prerequisites', 'deployment'],
+    apply: (d) => setEnv(d, 'OLLAMA_HOST', 'http://ollama:11435'),
+  },
+];
