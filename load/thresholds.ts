@@ -35,7 +35,7 @@ export const QUERIES_PER_CLIENT = 5;
 
 // "- [ ] System resource usage during load"                                        (P3-LOAD-4)
 /** Interval at which container memory is sampled (docker stats) while a load script runs. */
-export const RESOURCE_SAMPLE_INTERVAL_MS = 1_000;
+export const RESOURCE_SAMPLE_INTERVAL_MS = 500;
 
 // ---- Performance Benchmarks -----------------------------------------------------------------------------
 

@@ -24,8 +24,9 @@ if [ "${K6_FORCE:-0}" != 1 ] && [ "$(installed_version || true)" = "$K6_VERSION"
 fi
 
 command -v go >/dev/null 2>&1 || die "Go is not installed (k6 is built from source with the Go toolchain).
-  Install Go >= 1.23 (e.g. apt-get install golang-1.23 or https://go.dev/dl), put it on PATH and re-run,
-  or put a k6 binary (>= v0.57) at .tools/bin/k6 yourself; RAG_SETUP_SKIP_K6=1 skips this step."
+  k6 $K6_VERSION needs Go >= 1.25; any Go >= 1.21 on PATH fetches that toolchain itself through the module
+  proxy (GOTOOLCHAIN=auto). Debian 12's golang package (1.19) is too old: use https://go.dev/dl.
+  Or put a k6 binary (>= v0.57) at .tools/bin/k6 yourself; RAG_SETUP_SKIP_K6=1 skips this step."
 
 go_ver=$(go env GOVERSION 2>/dev/null || go version)
 say "using $go_ver, GOPROXY=$(go env GOPROXY)"
