@@ -155,7 +155,9 @@ function main(): void {
     const spec = pending.splice(idx, 1)[0]!;
     const parentHash = hashes.get(spec.parent)!;
     if (only.length && !only.includes(spec.name)) {
-      hashes.set(spec.name, 'not-built');
+      // Not asked for: its hash still names the parent of the images that are (when its inputs exist).
+      const inputsPresent = (spec.extra ?? []).every(([src]) => existsSync(join(ROOT, src)));
+      hashes.set(spec.name, inputsPresent ? inputsHash(spec, parentHash) : 'not-built');
       continue;
     }
     hashes.set(spec.name, buildImage(spec, `${IMAGE_REPO}/${spec.parent}:h-${parentHash}`, parentHash));

@@ -1,0 +1,166 @@
+/**
+ * `npm run prove`: the gate proves itself. Every planted defect of prove/defects.ts is applied to a fresh
+ * copy of the reference deployment, which the suite then checks in compose mode; the defect is detected when
+ * each of its expected checklist items fails. Items that also fail on an unmodified copy (the baseline – on a
+ * small test machine some host lines truly fail in compose mode) are not counted either way; anything else
+ * that fails is collateral. Prints the detection matrix and "detected N/M", writes reports/prove/matrix.{json,md}.
+ *
+ *   tsx prove/run.ts [--fast] [--only id1,id2] [--list]
+ * Exit 1 when a defect is missed, when there is collateral, or when a run broke.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { JSONReport } from '@playwright/test/reporter';
+import { collectTests } from '../checklist/results.ts';
+import { REPO_ROOT } from '../fixtures/env.ts';
+import { prepareHermeticDeployDir } from '../testcontainers/target.ts';
+import { DEFECTS, type Defect } from './defects.ts';
+
+const OUT = resolve(REPO_ROOT, 'reports', 'prove');
+const WORK = resolve(REPO_ROOT, '.cache', 'prove');
+
+interface RunResult {
+  failed: Map<string, string>;
+  broke?: string;
+  seconds: number;
+}
+
+interface Row {
+  defect: Defect;
+  detected: boolean;
+  missed: string[];
+  inconclusive: string[];
+  collateral: string[];
+  caughtOn: Array<[string, string]>;
+  seconds: number;
+  broke?: string;
+}
+
+function parseArgs(argv: string[]): { fast: boolean; only?: string[]; list: boolean } {
+  const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1]?.split(',') : undefined;
+  return { fast: argv.includes('--fast'), only, list: argv.includes('--list') };
+}
+
+/** Runs the given projects against a deployment directory in compose mode and returns the failed items. */
+function runSuite(name: string, dir: string, projects: string[]): RunResult {
+  const resultsDir = join(OUT, name);
+  rmSync(resultsDir, { recursive: true, force: true });
+  mkdirSync(resultsDir, { recursive: true });
+  const t0 = performance.now();
+  const r = spawnSync('npx', ['playwright', 'test', ...projects.flatMap((p) => ['--project', p])], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      RAG_COMPOSE_DIR: dir,
+      RAG_RANDOM_PORTS: '1',
+      RAG_PROJECT: `prove-${name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-'),
+      RAG_RESULTS_DIR: resultsDir,
+      RAG_RESULTS_ONLY: '1',
+      RAG_BASE_URL: '',
+    },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  writeFileSync(join(resultsDir, 'output.txt'), `${r.stdout}\n${r.stderr}`);
+  const file = join(resultsDir, 'playwright.json');
+  if (!existsSync(file)) return { failed: new Map(), broke: `no results (exit ${r.status}): ${(r.stderr || r.stdout).split('\n').slice(-5).join(' ')}`, seconds };
+  const report = JSON.parse(readFileSync(file, 'utf8')) as JSONReport;
+  const failed = new Map<string, string>();
+  let broke: string | undefined;
+  for (const t of collectTests(report)) {
+    if (t.outcome !== 'failed') continue;
+    if (t.ids.length === 0) broke = `${t.project} › ${t.title}: ${t.reason ?? ''}`.slice(0, 300);
+    for (const id of t.ids) if (!failed.has(id)) failed.set(id, (t.reason ?? t.title).slice(0, 200));
+  }
+  return { failed, broke, seconds };
+}
+
+function freshCopy(name: string): string {
+  return prepareHermeticDeployDir(join(WORK, name));
+}
+
+function main(): void {
+  const args = parseArgs(process.argv.slice(2));
+  let defects = args.fast ? DEFECTS.filter((d) => d.fast) : DEFECTS;
+  if (args.only) {
+    const unknown = args.only.filter((id) => !DEFECTS.some((d) => d.id === id));
+    if (unknown.length) {
+      console.error(`unknown defect id(s): ${unknown.join(', ')}; known: ${DEFECTS.map((d) => d.id).join(', ')}`);
+      process.exit(2);
+    }
+    defects = DEFECTS.filter((d) => args.only!.includes(d.id));
+  }
+  if (args.list) {
+    for (const d of defects) console.log(`${d.id.padEnd(30)} ${d.fast ? 'fast ' : '     '} ${d.expect.join(',').padEnd(28)} ${d.title}`);
+    return;
+  }
+  mkdirSync(OUT, { recursive: true });
+  const baselines = new Map<string, RunResult>();
+  const rows: Row[] = [];
+  for (const defect of defects) {
+    const key = [...defect.projects].sort().join('+');
+    if (!baselines.has(key)) {
+      process.stdout.write(`[prove] baseline (${key}) on an unmodified copy … `);
+      const b = runSuite(`baseline-${key}`, freshCopy(`baseline-${key}`), defect.projects);
+      baselines.set(key, b);
+      console.log(`${b.seconds.toFixed(0)} s, ${b.failed.size} item(s) fail without any defect${b.failed.size ? `: ${[...b.failed.keys()].join(', ')}` : ''}${b.broke ? ` – RUN BROKE: ${b.broke}` : ''}`);
+    }
+    const baseline = baselines.get(key)!;
+    process.stdout.write(`[prove] ${defect.id}: ${defect.title} … `);
+    let result: RunResult;
+    try {
+      const dir = freshCopy(defect.id);
+      defect.apply(dir);
+      result = runSuite(defect.id, dir, defect.projects);
+    } catch (err) {
+      result = { failed: new Map(), broke: (err as Error).message, seconds: 0 };
+    }
+    const inconclusive = defect.expect.filter((id) => baseline.failed.has(id));
+    const missed = defect.expect.filter((id) => !baseline.failed.has(id) && !result.failed.has(id));
+    const allowed = new Set([...defect.expect, ...(defect.mayAlsoFail ?? [])]);
+    const collateral = [...result.failed.keys()].filter((id) => !allowed.has(id) && !baseline.failed.has(id));
+    const row: Row = {
+      defect,
+      detected: missed.length === 0 && inconclusive.length < defect.expect.length && !result.broke,
+      missed,
+      inconclusive,
+      collateral,
+      caughtOn: defect.expect.filter((id) => result.failed.has(id)).map((id) => [id, result.failed.get(id)!]),
+      seconds: result.seconds,
+      broke: result.broke,
+    };
+    rows.push(row);
+    console.log(`${row.detected ? 'DETECTED' : 'MISSED'} in ${result.seconds.toFixed(0)} s${missed.length ? `; not failed: ${missed.join(', ')}` : ''}${collateral.length ? `; collateral: ${collateral.join(', ')}` : ''}${result.broke ? `; run broke: ${result.broke}` : ''}`);
+  }
+  const detected = rows.filter((r) => r.detected).length;
+  const table = [
+    '| defect | expected to fail | result | caught on | collateral | s |',
+    '|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.defect.id}: ${r.defect.title} | ${r.defect.expect.join(', ')} | ${r.detected ? '✅ detected' : '❌ missed'}${r.inconclusive.length ? ` (fails in baseline: ${r.inconclusive.join(', ')})` : ''}${r.missed.length ? ` (not failed: ${r.missed.join(', ')})` : ''}${r.broke ? ` (run broke: ${r.broke.replace(/\|/g, '/')})` : ''} | ${r.caughtOn.map(([id, why]) => `${id}: ${why.replace(/\|/g, '/').replace(/\n/g, ' ')}`).join('<br>')} | ${r.collateral.join(', ') || '–'} | ${r.seconds.toFixed(0)} |`,
+    ),
+  ].join('\n');
+  const summary = `detected ${detected}/${rows.length}`;
+  writeFileSync(join(OUT, 'matrix.md'), `# Planted-defect detection matrix\n\n${summary}\n\n${table}\n`);
+  writeFileSync(
+    join(OUT, 'matrix.json'),
+    JSON.stringify(
+      {
+        summary: { detected, total: rows.length, collateral: rows.filter((r) => r.collateral.length).length },
+        baselines: Object.fromEntries([...baselines].map(([k, b]) => [k, { failed: [...b.failed.keys()], broke: b.broke, seconds: b.seconds }])),
+        defects: rows.map((r) => ({ id: r.defect.id, title: r.defect.title, expect: r.defect.expect, detected: r.detected, missed: r.missed, inconclusive: r.inconclusive, collateral: r.collateral, caughtOn: Object.fromEntries(r.caughtOn), seconds: r.seconds, broke: r.broke })),
+      },
+      null,
+      2,
+    ),
+  );
+  console.log(`\n${table}\n\n${summary}${rows.some((r) => r.collateral.length) ? `, collateral failures in ${rows.filter((r) => r.collateral.length).length}` : ''}`);
+  console.log(`matrix: ${join(OUT, 'matrix.md')}`);
+  const ok = detected === rows.length && rows.every((r) => r.collateral.length === 0) && [...baselines.values()].every((b) => !b.broke);
+  process.exit(ok ? 0 : 1);
+}
+
+main();
