@@ -204,7 +204,7 @@ export function renderMarkdown(checklist: Checklist, result: GateResult, reports
         const r = b.result;
         const indent = '  '.repeat(r.depth);
         const box = r.status === 'passed' || r.status === 'attested' ? '[x]' : '[ ]';
-        const tests = r.tests.map((t) => `“${t.title}” (${t.outcome}, ${fmtDuration(t.durationMs)}${t.attachments.filter((a) => a.path).map((a) => `, [${a.name}](${encodeURI(evidenceHref(a.path!, reportsDir))})`).join('')})`);
+        const tests = r.tests.map((t) => `“${t.title}” (${t.outcome}, ${fmtDuration(t.durationMs)}${t.attachments.filter((a) => a.path).map((a) => `, [${a.name}](${encodeURI(evidenceHref(a.path!, reportsDir))})`).join('')})${t.info.map((i) => ` ℹ ${oneLine(i)}`).join('')}`);
         const dur = r.durationMs > 0 && r.tests.length === 0 ? ` · ${fmtDuration(r.durationMs)}` : '';
         lines.push(`${indent}- ${box} ${MARKS[r.status]} <a id="${r.id}"></a>\`${r.id}\` ${r.text} — ${describe(r)}${tests.length ? ` · tests: ${tests.join('; ')} · [Allure](allure-report/index.html)` : ''}${dur}`);
         break;

@@ -106,12 +106,17 @@ export function summaryTable(checklist: Checklist, result: GateResult): string {
 export function finalLine(result: GateResult): string {
   const v = result.verdict;
   if (v.result === 'FAILED') {
-    const named = v.blockingLeaves.map((id) => {
-      const r = result.items.find((x) => x.id === id)!;
-      return `${id} ${r.text} [${r.status}]`;
-    });
-    const extra = v.blocking.length - v.blockingLeaves.length;
-    return `GATE FAILED${result.run.strict ? ' (strict)' : ''}: ${[...named, ...v.runErrors].join('; ')}${extra > 0 ? ` (+${extra} parent/derived items)` : ''}`;
+    const leaves = v.blockingLeaves.map((id) => result.items.find((x) => x.id === id)!);
+    // Every failed item by ID and text; under --strict the undecided ones are counted (checklist.md lists them).
+    const named = leaves.filter((r) => r.status === 'failed').map((r) => `${r.id} ${r.text}`);
+    const undecided = leaves.filter((r) => r.status !== 'failed');
+    const byStatus = (['not_verified', 'not_run'] as const).map((s) => [s, undecided.filter((r) => r.status === s).length] as const).filter(([, n]) => n > 0);
+    const tail = [
+      undecided.length ? `${byStatus.map(([s, n]) => `${n} ${s.replace('_', ' ')}`).join(', ')} item(s) not passed/attested/waived (see reports/checklist.md)` : '',
+      v.blocking.length > v.blockingLeaves.length ? `+${v.blocking.length - v.blockingLeaves.length} parent/derived items` : '',
+    ].filter(Boolean);
+    const head = [...named, ...v.runErrors].join('; ');
+    return `GATE FAILED${result.run.strict ? ' (strict)' : ''}: ${head ? `${head}${tail.length ? ` (${tail.join('; ')})` : ''}` : tail.join('; ')}`;
   }
   if (v.result === 'INCOMPLETE') {
     return `GATE PASSED (no required item failed) but INCOMPLETE: ${result.counts.not_verified} not verified, ${result.counts.not_run} not run – a production release needs --strict`;
