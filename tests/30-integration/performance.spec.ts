@@ -97,14 +97,17 @@ async function load(script: Script, target: TargetView, secrets: Secrets, testIn
     return rec;
   }
   const env = k6Env(target, secrets);
-  const sampler = Object.keys(target.raw.containers).length ? await new ContainerSampler(target.raw.containers, L.RESOURCE_SAMPLE_INTERVAL_MS).start().catch(() => undefined) : undefined;
+  let samplerStartError: string | undefined;
+  const sampler = Object.keys(target.raw.containers).length
+    ? await new ContainerSampler(target.raw.containers, L.RESOURCE_SAMPLE_INTERVAL_MS).start().catch((e: Error) => void (samplerStartError = `Docker API: ${e.message}`))
+    : undefined;
   let run: K6Run;
   try {
     run = await runK6(script, env, testInfo, { secrets, timeoutMs: LOAD_TEST_TIMEOUT_MS - 60_000 });
   } finally {
     await sampler?.stop();
   }
-  const rec: LoadRecord = { run, samples: sampler?.samples ?? [], samplerErrors: sampler?.errors ?? [], hostMemory: sampler?.hostMemory ?? 0, madeBy: testInfo.title };
+  const rec: LoadRecord = { run, samples: sampler?.samples ?? [], samplerErrors: [...(samplerStartError ? [samplerStartError] : []), ...(sampler?.errors ?? [])], hostMemory: sampler?.hostMemory ?? 0, madeBy: testInfo.title };
   writeFileSync(file, JSON.stringify(rec));
   return rec;
 }
