@@ -1,0 +1,125 @@
+/**
+ * Phase 3 › End-to-End Functionality Tests › Document Upload Flow (P3-UPLOAD-1..5).
+ *
+ * Through the public HTTPS entry point (Nginx): the dashboard behind basic auth for the UI steps, the API
+ * exactly as the checklist's curl does (multipart field "files") with the API key for the API steps. Every
+ * test document carries the run marker and is deleted afterwards (fixtures/api.ts DocumentJanitor).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Page } from '@playwright/test';
+import { test, expect, verifies } from '../../fixtures/browser.ts';
+import { markedFile, type DocumentJanitor, type UploadFile } from '../../fixtures/api.ts';
+import { MAX_UPLOAD_TO_SEARCHABLE_MS } from '../../fixtures/thresholds.ts';
+
+/** One document uploaded through the API, shared by the API tests of this file (uploaded by the first that needs it). */
+let apiDoc: { docId: string; file: UploadFile; code: string } | undefined;
+async function ensureApiDoc(janitor: DocumentJanitor): Promise<NonNullable<typeof apiDoc>> {
+  if (apiDoc) return apiDoc;
+  const code = `ZB-${randomBytes(4).toString('hex').toUpperCase()}`;
+  const file = markedFile(janitor.marker, 'zanfield-beacon', `Zanfield Beacon Notice\n\nThe Zanfield beacon code is ${code}.\nThe beacon is serviced every spring.`);
+  const r = await janitor.upload([file]);
+  apiDoc = { docId: r.documents[0]!.doc_id, file, code };
+  return apiDoc;
+}
+
+test.afterAll(async ({ janitor }) => {
+  const failed = await janitor.cleanup();
+  expect(failed, 'test documents that could not be deleted').toEqual([]);
+});
+
+async function openDashboard(page: Page) {
+  const res = await page.goto('/');
+  expect(res?.status(), 'the dashboard at the public URL should answer 200 to the admin credentials').toBe(200);
+  await expect(page.getByRole('heading', { name: 'Documents' })).toBeVisible();
+}
+
+function rowFor(page: Page, title: string) {
+  return page.getByRole('row').filter({ hasText: title });
+}
+
+async function trackRow(page: Page, title: string, janitor: DocumentJanitor): Promise<string> {
+  const id = await rowFor(page, title).getAttribute('data-doc-id');
+  expect(id, `the dashboard row of ${title} should carry its doc_id`).toBeTruthy();
+  janitor.track(id!);
+  return id!;
+}
+
+test.describe('Document upload flow', () => {
+  test('a document chosen with the dashboard\'s file picker is uploaded, listed and processed to completed', verifies('P3-UPLOAD-1', 'P3-UPLOAD-3'), async ({ page, api, janitor }) => {
+    const file = markedFile(janitor.marker, 'picker-upload', 'Picker upload check.\nThe Ostrel canal is 14 kilometres long.');
+    await openDashboard(page);
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByText('Choose files').click()]);
+    await chooser.setFiles({ name: file.filename, mimeType: file.contentType, buffer: Buffer.from(file.content) });
+    const row = rowFor(page, file.filename);
+    await expect(row, `${file.filename} should appear in the dashboard after the upload`).toBeVisible();
+    const id = await trackRow(page, file.filename, janitor);
+    await expect(row.locator('.st-text, [class*=status]').first(), 'the row\'s status should reach completed without a reload').toHaveText(/completed/, { timeout: MAX_UPLOAD_TO_SEARCHABLE_MS });
+    const status = await api.status(id);
+    expect(status.status, 'the API agrees the UI-uploaded document is completed').toBe('completed');
+    const listed = (await api.list()).documents.find((d) => d.doc_id === id);
+    expect(listed?.title, 'the UI-uploaded document is in the API\'s document list under its file name').toBe(file.filename);
+  });
+
+  test('a document dropped onto the dashboard\'s drop zone is uploaded and processed', verifies('P3-UPLOAD-1'), async ({ page, api, janitor }) => {
+    const file = markedFile(janitor.marker, 'dropped-upload', 'Drag and drop check.\nThe Pelmark ferry carries 60 cars.');
+    await openDashboard(page);
+    const dataTransfer = await page.evaluateHandle(({ name, type, text }) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([text], name, { type }));
+      return dt;
+    }, { name: file.filename, type: file.contentType, text: String(file.content) });
+    const zone = page.getByRole('region', { name: /drop files/i });
+    await zone.dispatchEvent('dragenter', { dataTransfer });
+    await zone.dispatchEvent('dragover', { dataTransfer });
+    await zone.dispatchEvent('drop', { dataTransfer });
+    const row = rowFor(page, file.filename);
+    await expect(row, `${file.filename} should appear in the dashboard after the drop`).toBeVisible();
+    const id = await trackRow(page, file.filename, janitor);
+    await expect(row.locator('.st-text, [class*=status]').first()).toHaveText(/completed/, { timeout: MAX_UPLOAD_TO_SEARCHABLE_MS });
+    expect((await api.status(id)).status).toBe('completed');
+  });
+
+  test('upload via the API as the checklist\'s curl does (multipart "files") is accepted and listed', verifies('P3-UPLOAD-2'), async ({ api, janitor }) => {
+    // The checklist's literal command has no credential: record what an anonymous upload gets (must not be accepted).
+    const anon = await api.uploadRaw([markedFile(janitor.marker, 'anonymous', 'must be refused')], { auth: false });
+    expect([401, 403], `an anonymous upload must be refused (the contract requires X-API-Key or a JWT), got ${anon.status}`).toContain(anon.status);
+    if (anon.status < 300) janitor.track(String((JSON.parse(anon.body) as { documents?: Array<{ doc_id: string }> }).documents?.[0]?.doc_id));
+    const { docId, file } = await ensureApiDoc(janitor);
+    const list = await api.list();
+    const listed = list.documents.find((d) => d.doc_id === docId);
+    expect(listed, `${file.filename} (${docId}) should be in GET /api/v1/documents`).toBeDefined();
+    expect(listed!.title).toBe(file.filename);
+    expect(listed!.file_type).toMatch(/txt|text/);
+    expect(listed!.file_size, 'file_size should be the uploaded byte count').toBe(Buffer.byteLength(String(file.content)));
+  });
+
+  test('a document uploaded through the API appears in the dashboard', verifies('P3-UPLOAD-3'), async ({ page, janitor }) => {
+    const { docId, file } = await ensureApiDoc(janitor);
+    await openDashboard(page);
+    const row = page.locator(`tr[data-doc-id="${docId}"]`);
+    await expect(row, `the dashboard should list ${file.filename}`).toBeVisible();
+    await expect(row).toContainText(file.filename);
+  });
+
+  test('processing status of an API upload goes through the pipeline to completed', verifies('P3-UPLOAD-4'), async ({ api, janitor }) => {
+    const { docId, file } = await ensureApiDoc(janitor);
+    const { final, seen, ms } = await api.waitForTerminal(docId, MAX_UPLOAD_TO_SEARCHABLE_MS);
+    test.info().annotations.push({ type: 'info', description: `statuses seen by polling: ${seen.join(' → ')}; terminal after ${ms} ms` });
+    expect(final.status, `${file.filename} should reach completed (seen: ${seen.join(' → ')}; error: ${final.error_message ?? 'none'})`).toBe('completed');
+    expect(final.processing_progress, 'a completed document reports 100 % progress').toBe(100);
+    expect(final.error_message, 'a completed document has no error').toBeNull();
+    const listed = (await api.list('status=completed&limit=1000')).documents.find((d) => d.doc_id === docId);
+    expect(listed, 'the document is listed under ?status=completed').toBeDefined();
+    expect(listed!.chunk_count, 'a completed document has at least one chunk').toBeGreaterThan(0);
+  });
+
+  test('an uploaded document is searchable: a query about its unique fact cites it', verifies('P3-UPLOAD-5'), async ({ api, janitor }) => {
+    const { docId, file, code } = await ensureApiDoc(janitor);
+    const { final } = await api.waitForTerminal(docId, MAX_UPLOAD_TO_SEARCHABLE_MS);
+    expect(final.status, 'the document must be completed before it can be searched').toBe('completed');
+    const result = await api.query('What is the Zanfield beacon code?');
+    const { problems } = await api.attribution(result, { known: [{ doc_id: docId, title: file.filename, text: String(file.content) }], mustCite: [docId], facts: [code] });
+    expect(problems, `the query should find the uploaded document and state its code ${code}; answer: "${result.answer}"`).toEqual([]);
+  });
+});
+
