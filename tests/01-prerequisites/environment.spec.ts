@@ -1,0 +1,61 @@
+/**
+ * Pre-Deployment Requirements › Configuration Files › Environment Configuration – one test per variable the
+ * checklist lists (fixtures/envfile-checks.ts). Values are never shown.
+ */
+import type { TestInfo } from '@playwright/test';
+import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { checkCreatedFromTemplate, checkEnvFilePermissions, checkRequiredVariable, describeProblems, envMap } from '../../fixtures/envfile-checks.ts';
+import { REQUIRED_ENV_VARS } from '../../fixtures/thresholds.ts';
+import type { TargetView } from '../../fixtures/target.ts';
+import { join } from 'node:path';
+
+const IDS: Record<(typeof REQUIRED_ENV_VARS)[number], string> = {
+  SECRET_KEY: 'PRE-ENV-2.1',
+  API_SECRET_KEY: 'PRE-ENV-2.2',
+  JWT_SECRET: 'PRE-ENV-2.3',
+  REDIS_PASSWORD: 'PRE-ENV-2.4',
+  GRAFANA_PASSWORD: 'PRE-ENV-2.5',
+  OLLAMA_HOST: 'PRE-ENV-2.6',
+  SSL_ENABLED: 'PRE-ENV-2.7',
+  LOG_LEVEL: 'PRE-ENV-2.8',
+};
+
+const RULE: Record<(typeof REQUIRED_ENV_VARS)[number], string> = {
+  SECRET_KEY: '64+ random characters',
+  API_SECRET_KEY: '64+ random characters',
+  JWT_SECRET: '64+ random characters',
+  REDIS_PASSWORD: 'a strong password',
+  GRAFANA_PASSWORD: 'a strong password',
+  OLLAMA_HOST: 'a well-formed URL',
+  SSL_ENABLED: 'true',
+  LOG_LEVEL: 'INFO',
+};
+
+function envPath(target: TargetView, testInfo: TestInfo): string | undefined {
+  const p = target.raw.deployDir ? join(target.raw.deployDir, '.env.production') : target.raw.envFile;
+  if (!p) notVerified(testInfo, `${target.mode}: the deployment's .env.production is not readable from here; run on the host with RAG_DEPLOY_DIR (or RAG_ENV_FILE)`);
+  return p;
+}
+
+test.describe('Environment configuration', () => {
+  test('.env.production created from the template (every template variable set, mode 600)', verifies('PRE-ENV-1'), async ({ target, evidence }, testInfo) => {
+    const p = envPath(target, testInfo);
+    if (!p) return;
+    const perm = checkEnvFilePermissions(p);
+    expect(perm.problems, describeProblems('.env.production', perm)).toEqual([]);
+    if (!target.raw.deployDir) return notVerified(testInfo, `${target.mode}: the template .env.production.template is in the deployment directory; set RAG_DEPLOY_DIR`);
+    const c = checkCreatedFromTemplate(p, join(target.raw.deployDir, '.env.production.template'));
+    await evidence('template comparison', [...perm.details, ...c.details].join('\n'));
+    expect(c.problems, describeProblems('.env.production vs .env.production.template', c)).toEqual([]);
+  });
+
+  for (const key of REQUIRED_ENV_VARS) {
+    test(`${key} is configured (${RULE[key]})`, verifies(IDS[key]), async ({ target, evidence }, testInfo) => {
+      const p = envPath(target, testInfo);
+      if (!p) return;
+      const c = checkRequiredVariable(envMap(p), key);
+      await evidence(key, c.details.join('\n') || c.problems.join('\n'));
+      expect(c.problems, describeProblems(key, c)).toEqual([]);
+    });
+  }
+});

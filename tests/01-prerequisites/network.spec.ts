@@ -1,0 +1,100 @@
+/**
+ * Pre-Deployment Requirements › Infrastructure Requirements › Network Configuration.
+ * Before deployment the checklist's ports must be free; after it each must be owned by the expected
+ * container (Docker API port bindings), and only 80/443 may listen beyond loopback.
+ */
+import type { TestInfo } from '@playwright/test';
+import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { projectContainers, type ContainerState } from '../../fixtures/docker.ts';
+import { isLoopback, listeners, type Listener } from '../../fixtures/host.ts';
+import { OLLAMA_PORT, PUBLIC_PORTS, SERVICE_PORTS } from '../../fixtures/thresholds.ts';
+import { lookup } from 'node:dns/promises';
+import { spawnSync } from 'node:child_process';
+
+/** Checklist port → the compose service that must own it. */
+const OWNER: Record<number, string> = { 80: 'nginx', 443: 'nginx', 3000: 'reflex-frontend', 8000: 'rag-backend', 8001: 'reflex-frontend', 8002: 'chroma', 11434: 'ollama' };
+
+function bindingsFor(containers: ContainerState[], containerPort: number, service: string): ContainerState['ports'] {
+  return containers.filter((c) => c.service === service).flatMap((c) => c.ports.filter((p) => p.containerPort === containerPort));
+}
+
+/**
+ * For each port: which host listener has it and whether that is the expected container's binding.
+ * hermetic: container ports are published on random loopback ports, so the check is "published by the
+ * right container"; the host's own 80/443/… are then reported, not decided.
+ */
+async function checkPorts(ports: readonly number[], project: string | undefined, mode: string, testInfo: TestInfo): Promise<{ problems: string[]; facts: string[]; ss: Listener[] }> {
+  const { text, list } = listeners();
+  await testInfo.attach('ss -tuln', { body: text || '(ss not available)', contentType: 'text/plain' });
+  const containers = project ? await projectContainers(project) : [];
+  const problems: string[] = [];
+  const facts: string[] = [];
+  for (const port of ports) {
+    const service = OWNER[port]!;
+    const published = bindingsFor(containers, port, service);
+    const onHost = list.filter((l) => l.port === port && l.proto === 'tcp');
+    if (mode === 'hermetic') {
+      if (published.length === 0) problems.push(`${service} does not publish its port ${port}`);
+      facts.push(`${port}: ${service} publishes it on ${published.map((b) => `${b.hostIp}:${b.hostPort}`).join(', ') || 'nothing'}; host port ${port} ${onHost.length ? `in use (${onHost.map((l) => l.address).join(', ')})` : 'free'}`);
+    } else {
+      const ownedByService = published.filter((b) => b.hostPort === port);
+      const others = containers.filter((c) => c.service !== service && c.ports.some((p) => p.hostPort === port));
+      if (others.length) problems.push(`host port ${port} is published by ${others.map((c) => c.name).join(', ')} instead of ${service}`);
+      else if (ownedByService.length === 0 && onHost.length > 0) problems.push(`host port ${port} is taken by something outside the deployment (${onHost.map((l) => `${l.address}:${l.port}`).join(', ')}); ${service} cannot have it`);
+      else if (ownedByService.length === 0 && project) problems.push(`${service} does not publish port ${port} on the host (its bindings: ${published.map((b) => `${b.hostIp}:${b.hostPort}`).join(', ') || 'none'})`);
+      facts.push(`${port}: ${ownedByService.length ? `owned by ${service} (${ownedByService.map((b) => b.hostIp).join(', ')})` : onHost.length ? 'in use' : 'free'}`);
+    }
+  }
+  return { problems, facts, ss: list };
+}
+
+test.describe('Network configuration', () => {
+  test('ports 80 and 443 available and owned by Nginx', verifies('PRE-NETWORK-1'), async ({ target, http, evidence }, testInfo) => {
+    const r = await checkPorts(PUBLIC_PORTS, target.raw.projectName, target.mode, testInfo);
+    const url = target.url('nginxHttp');
+    if (url) await evidence('GET /health through port 80', await http.fetch(`${url}/health`));
+    expect(r.problems, `port ownership: ${r.facts.join('; ')}`).toEqual([]);
+    if (target.mode === 'hermetic') return notVerified(testInfo, `hermetic: the stack publishes on random loopback ports, so whether the host's own ports 80/443 are available for production is not this machine's question; measured: ${r.facts.join('; ')}`);
+    if (target.mode === 'live' && !target.raw.deployDir) return notVerified(testInfo, 'live: port ownership can only be seen on the host; run with RAG_DEPLOY_DIR on the host');
+  });
+
+  test('ports 3000, 8000, 8001, 8002 available and owned by the services', verifies('PRE-NETWORK-2'), async ({ target }, testInfo) => {
+    const r = await checkPorts(SERVICE_PORTS, target.raw.projectName, target.mode, testInfo);
+    expect(r.problems, `port ownership: ${r.facts.join('; ')}`).toEqual([]);
+    if (target.mode === 'hermetic') return notVerified(testInfo, `hermetic: the stack publishes on random loopback ports; host ports 3000/8000/8001/8002 are not the production host's; measured: ${r.facts.join('; ')}`);
+    if (target.mode === 'live' && !target.raw.deployDir) return notVerified(testInfo, 'live: port ownership can only be seen on the host; run with RAG_DEPLOY_DIR on the host');
+  });
+
+  test('port 11434 accessible for Ollama', verifies('PRE-NETWORK-3'), async ({ target, http, evidence }, testInfo) => {
+    const r = await checkPorts([OLLAMA_PORT], target.raw.projectName, target.mode, testInfo);
+    const url = target.url('ollama');
+    if (!url) return notVerified(testInfo, `${target.mode}: Ollama's port is not reachable from here; set RAG_OLLAMA_URL`);
+    const ex = await http.fetch(`${url}/api/version`);
+    await evidence('GET /api/version', ex);
+    expect(ex.status, `Ollama should answer on its port (${url}), got ${ex.status}`).toBe(200);
+    expect(r.problems, `port ownership: ${r.facts.join('; ')}`).toEqual([]);
+    if (target.mode === 'hermetic') return notVerified(testInfo, `hermetic: Ollama answers on its published loopback port, but host port 11434 itself is not the production host's; measured: ${r.facts.join('; ')}`);
+  });
+
+  test('firewall: only 80/443 of the deployment listen beyond loopback', verifies('PRE-NETWORK-4'), async ({ target, evidence }, testInfo) => {
+    const containers = target.raw.projectName ? await projectContainers(target.raw.projectName) : [];
+    const exposed = containers.flatMap((c) => c.ports.filter((p) => !isLoopback(p.hostIp) && !(c.service === 'nginx' && (p.containerPort === 80 || p.containerPort === 443))).map((p) => `${c.service}:${p.containerPort} on ${p.hostIp}:${p.hostPort}`));
+    const { list } = listeners();
+    const external = list.filter((l) => !isLoopback(l.address)).map((l) => `${l.proto} ${l.address}:${l.port}`);
+    const fw = spawnSync('sh', ['-c', 'nft list ruleset 2>/dev/null | head -60 || iptables -S 2>/dev/null | head -60'], { encoding: 'utf8' });
+    await evidence('host listeners beyond loopback and firewall rules', `non-loopback listeners on this machine:\n${external.join('\n') || '(none)'}\n\nfirewall rules (first lines):\n${fw.stdout || '(no nft/iptables output)'}`);
+    expect(exposed, 'deployment ports published beyond loopback other than Nginx 80/443 (an internal service reachable from outside)').toEqual([]);
+    if (target.mode === 'hermetic') return notVerified(testInfo, `hermetic: the deployment publishes nothing beyond loopback (checked); the host firewall belongs to a test machine – its non-loopback listeners (${external.length}) are shown, not judged`);
+    if (target.mode === 'live' && !target.raw.deployDir) return notVerified(testInfo, 'live: the firewall can only be inspected on the host; run with RAG_DEPLOY_DIR on the host');
+    const unexpected = list.filter((l) => !isLoopback(l.address) && l.proto === 'tcp' && [3000, 8000, 8001, 8002, 11434, 6379, 9090, 9093, 3001].includes(l.port));
+    expect(unexpected.map((l) => `${l.address}:${l.port}`), 'internal service ports listening beyond loopback on the host').toEqual([]);
+  });
+
+  test('DNS resolution of the configured host name', verifies('PRE-NETWORK-5'), async ({ target, evidence }, testInfo) => {
+    if (target.mode !== 'live') return notVerified(testInfo, `${target.mode}: the deployment is reached as localhost; no domain name is configured to resolve`);
+    const name = new URL(target.publicUrl).hostname;
+    const addrs = await lookup(name, { all: true }).catch((err: Error) => err);
+    await evidence('DNS lookup', `${name} → ${addrs instanceof Error ? addrs.message : addrs.map((a) => a.address).join(', ')}`);
+    expect(addrs instanceof Error ? 0 : addrs.length, `${name} does not resolve${addrs instanceof Error ? `: ${addrs.message}` : ''}`).toBeGreaterThan(0);
+  });
+});

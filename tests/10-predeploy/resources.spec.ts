@@ -1,0 +1,60 @@
+/**
+ * Phase 1 › Final System Checks › Resource Availability: free disk, memory use, load average, network.
+ * These describe the deployment host (compose mode; live mode run on the host). Measured while the stack
+ * under test is already running, so memory and load are upper bounds of the pre-deployment values.
+ */
+import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { checkFreeDisk, checkLoad, checkMemoryUse, describeHost, hostScope, measureHost } from '../../fixtures/host.ts';
+import { describeProblems } from '../../fixtures/envfile-checks.ts';
+
+test.describe('Resource availability', () => {
+  test('at least 50 GB free disk for the deployment', verifies('P1-RES-1'), async ({ target }, testInfo) => {
+    const scope = hostScope(target.mode, target.raw.deployDir);
+    const h = measureHost(target.raw.deployDir ?? '/');
+    await testInfo.attach('host measurements', { body: describeHost(h), contentType: 'text/plain' });
+    const c = checkFreeDisk(h.freeGb, h.storagePath);
+    if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: ${c.details[0]}`);
+    expect(c.problems, describeProblems(`free disk on ${scope.which}`, c)).toEqual([]);
+  });
+
+  test('memory use under 60 %', verifies('P1-RES-2'), async ({ target }, testInfo) => {
+    const scope = hostScope(target.mode, target.raw.deployDir);
+    const h = measureHost(target.raw.deployDir ?? '/');
+    await testInfo.attach('host measurements', { body: describeHost(h), contentType: 'text/plain' });
+    const c = checkMemoryUse(h.memoryUsedPercent);
+    if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: ${c.details[0]}`);
+    if (target.mode === 'live') return notVerified(testInfo, `live: the deployment is already running, so "before deployment" cannot be measured; now: ${c.details[0]}`);
+    testInfo.annotations.push({ type: 'info', description: `measured with the stack under test running (an upper bound of the pre-deployment value): ${c.details[0]}` });
+    expect(c.problems, describeProblems(`memory on ${scope.which}`, c)).toEqual([]);
+  });
+
+  test('CPU load average under 2.0', verifies('P1-RES-3'), async ({ target }, testInfo) => {
+    const scope = hostScope(target.mode, target.raw.deployDir);
+    const h = measureHost(target.raw.deployDir ?? '/');
+    await testInfo.attach('host measurements', { body: describeHost(h), contentType: 'text/plain' });
+    const c = checkLoad(h.load);
+    if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: ${c.details[0]}`);
+    if (target.mode === 'live') return notVerified(testInfo, `live: the deployment is already running, so the pre-deployment load cannot be measured; now: ${c.details[0]}`);
+    expect(c.problems, describeProblems(`load on ${scope.which}`, c)).toEqual([]);
+  });
+
+  test('network connectivity stable: 20 consecutive requests to the entry point all answer', verifies('P1-RES-4'), async ({ target, http, evidence }, testInfo) => {
+    const scope = hostScope(target.mode, target.raw.deployDir);
+    const url = target.url('nginxHttp') ?? target.publicUrl;
+    const results: Array<{ status: number | string; ms: number }> = [];
+    for (let i = 0; i < 20; i++) {
+      try {
+        const ex = await http.fetch(`${url}/health`, { timeoutMs: 5_000 });
+        results.push({ status: ex.status, ms: ex.ms });
+      } catch (err) {
+        results.push({ status: (err as Error).message, ms: -1 });
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const bad = results.filter((r) => r.status !== 200);
+    const ms = results.filter((r) => r.ms >= 0).map((r) => r.ms).sort((a, b) => a - b);
+    await evidence('connectivity probe', `${url}/health ×20: ${results.map((r) => r.status).join(' ')}\nlatency min/median/max ${ms[0]}/${ms[Math.floor(ms.length / 2)]}/${ms[ms.length - 1]} ms`);
+    if (!scope.decides) return notVerified(testInfo, `${scope.reason}; the hermetic stack answered ${20 - bad.length}/20 probes over loopback, which says nothing about the production host's network`);
+    expect(bad.map((r) => r.status), `requests to ${url}/health that failed (of 20)`).toEqual([]);
+  });
+});
