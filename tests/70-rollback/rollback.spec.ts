@@ -1,0 +1,324 @@
+/**
+ * Rollback Procedures: the criteria as checks, and the execution steps as a timed drill.
+ *
+ * The drill (hermetic/compose; live only with RAG_ALLOW_DESTRUCTIVE=1): baseline → backup.sh → deploy a
+ * changed version (images retagged 1.0.1-rc, a broken config change, a damaged stored document) → detect the
+ * criteria → `docker-compose -f docker-compose.production.yml down` → preserve logs (checked for secrets) →
+ * restore.sh --with-config (Redis stopped around it: it holds the documents' metadata) → previous version up →
+ * verify integrity (document list, checksums, golden answers, configuration) and health. Every step's duration
+ * and the total recovery time are annotations. The stack's host ports are fixed by the suite's compose
+ * environment, so the restored stack answers on the same URLs; the drill checks that.
+ *
+ * 70-rollback runs last. Failure injection: a corrupted backup makes the restore step fail with the bad files named.
+ */
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { REPORTS_DIR } from '../../fixtures/env.ts';
+import { projectContainers } from '../../fixtures/docker.ts';
+import type { TargetView } from '../../fixtures/target.ts';
+import type { HttpClient } from '../../fixtures/http.ts';
+import type { Secrets } from '../../fixtures/secrets.ts';
+import { askGolden, deleteDoc, goldenSet, uploadText, waitProcessed, type GoldenSet, type RagApi } from '../../fixtures/soak.ts';
+import { DrillError, compose, corruptBackup, documentChecksums, evaluateCriteria, filesWithSecrets, median, restoreStep, sha256File, type Snapshot } from '../../fixtures/rollback.ts';
+import * as T from '../../fixtures/thresholds.ts';
+
+const PRODUCTION = 'docker-compose.production.yml';
+const MONITORING = 'docker-compose.monitoring.yml';
+const PREVIOUS = '1.0.0';
+const CANDIDATE = '1.0.1-rc';
+const PRODUCTION_IMAGES = ['chroma', 'ollama', 'rag-backend', 'frontend', 'nginx'];
+
+async function snapshot(target: TargetView, http: HttpClient, golden: GoldenSet | undefined, opts: { upload: boolean }): Promise<Snapshot> {
+  const backend = target.url('backend')!;
+  const api: RagApi = { http, backend, apiKey: target.apiKey() };
+  const blocking: string[] = [];
+  const lat: Record<string, number[]> = { health: [], list: [], query: [] };
+  let health = { code: 0, status: 'unreachable' };
+  let docIds: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const h = await http.fetch(`${backend}/health`, { timeoutMs: 10_000 }).catch(() => undefined);
+    if (h) {
+      lat.health!.push(h.ms);
+      try {
+        health = { code: h.status, status: (JSON.parse(h.body) as { status?: string }).status ?? '?' };
+      } catch {
+        health = { code: h.status, status: h.body.slice(0, 80) };
+      }
+    }
+    const l = await http.fetch(`${backend}/api/v1/documents?limit=1000`, { timeoutMs: 10_000 }).catch(() => undefined);
+    if (l) {
+      lat.list!.push(l.ms);
+      if (l.status === 200) docIds = (JSON.parse(l.body) as { documents: Array<{ doc_id: string }> }).documents.map((d) => d.doc_id).sort();
+    }
+  }
+  if (golden) {
+    for (let i = 0; i < 3; i++) {
+      const answers = await askGolden(api, golden);
+      for (const a of answers) {
+        if (a.status) lat.query!.push(a.ms);
+        if (!a.ok && i === 0) blocking.push(`golden question not answered correctly (${a.status}): ${a.question}`);
+      }
+    }
+  }
+  if (opts.upload) {
+    const up = await uploadText(api, `rollback-probe-${Date.now()}.txt`, 'Rollback probe document. The probe animal is a heron.').catch((e: Error) => ({ ex: { status: 0, body: e.message }, docId: undefined }));
+    if (!up.docId) blocking.push(`upload failed (${up.ex.status}: ${up.ex.body.slice(0, 120)})`);
+    else {
+      const st = await waitProcessed(api, up.docId, T.MAX_UPLOAD_TO_SEARCHABLE_MS);
+      if (st !== 'completed') blocking.push(`uploaded document ended "${st}" instead of completed within ${T.MAX_UPLOAD_TO_SEARCHABLE_MS / 1000} s`);
+      await deleteDoc(api, up.docId).catch(() => undefined);
+    }
+  }
+  const containers = target.raw.projectName ? await projectContainers(target.raw.projectName) : [];
+  const expected = ['chroma', 'ollama', 'rag-backend', 'reflex-frontend', 'nginx', 'redis', 'prometheus', 'alertmanager'];
+  const unavailable = expected.filter((s) => {
+    const c = containers.find((x) => x.service === s);
+    return !c || !c.running || (c.health !== undefined && c.health !== 'healthy');
+  });
+  return {
+    at: new Date().toISOString(),
+    health,
+    unavailable,
+    docIds,
+    checksums: target.raw.deployDir ? documentChecksums(target.raw.deployDir) : {},
+    latency: Object.fromEntries(Object.entries(lat).filter(([, v]) => v.length).map(([k, v]) => [k, median(v)])),
+    blocking,
+  };
+}
+
+async function waitProductionHealthy(project: string, timeoutMs: number): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let bad: string[] = [];
+  while (Date.now() < deadline) {
+    const cs = (await projectContainers(project)).filter((c) => ['chroma', 'ollama', 'rag-backend', 'reflex-frontend', 'nginx'].includes(c.service));
+    bad = ['chroma', 'ollama', 'rag-backend', 'reflex-frontend', 'nginx'].filter((s) => {
+      const c = cs.find((x) => x.service === s);
+      return !c || !c.running || (c.health !== undefined && c.health !== 'healthy');
+    });
+    if (bad.length === 0) return [];
+    await new Promise((r) => setTimeout(r, 2_000));
+  }
+  return bad;
+}
+
+function drillAllowed(target: TargetView): string | undefined {
+  if (target.mode === 'live' && !target.allowDestructive) return 'live: the rollback drill stops and restores the deployment; it runs only with RAG_ALLOW_DESTRUCTIVE=1';
+  if (!target.raw.deployDir || !target.raw.projectName || !target.url('backend')) return `${target.mode}: the drill needs the deployment directory, the compose project and the backend URL (run on the Docker host with RAG_DEPLOY_DIR)`;
+  return undefined;
+}
+
+function scrubCopy(dir: string, secrets: Secrets): void {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) scrubCopy(p, secrets);
+    else if (e.isFile()) writeFileSync(p, secrets.redact(readFileSync(p, 'latin1')), 'latin1');
+  }
+}
+
+test.describe('Rollback criteria (checked on the running system)', () => {
+  test('no data corruption or loss: every listed document has its stored file and the counts agree', verifies('RB-CRIT-2'), async ({ target, http, evidence }, testInfo) => {
+    const backend = target.url('backend');
+    if (!backend) return notVerified(testInfo, `${target.mode}: the backend is not reachable from here; set RAG_BACKEND_URL`);
+    const list = http.json<{ documents: Array<{ doc_id: string; status: string; chunk_count: number; file_size: number; file_type: string }>; total_count: number }>(await http.fetch(`${backend}/api/v1/documents?limit=1000`));
+    const health = http.json<{ document_count?: number }>(await http.fetch(`${backend}/health`));
+    const problems: string[] = [];
+    if (health.document_count !== undefined && health.document_count !== list.total_count) problems.push(`/health counts ${health.document_count} documents, the list ${list.total_count}`);
+    for (const d of list.documents.filter((x) => x.status === 'completed' && x.chunk_count === 0)) problems.push(`${d.doc_id} is completed with 0 chunks`);
+    const deployDir = target.raw.deployDir;
+    if (deployDir) {
+      const files = documentChecksums(deployDir);
+      const names = Object.keys(files);
+      for (const d of list.documents) if (!names.some((n) => n.startsWith(d.doc_id))) problems.push(`${d.doc_id}: stored file missing from data/documents`);
+      for (const d of list.documents) {
+        const f = names.find((n) => n.startsWith(d.doc_id));
+        const size = f ? readFileSync(join(deployDir, 'data', 'documents', f)).length : undefined;
+        if (f && size !== d.file_size) problems.push(`${d.doc_id}: stored file has ${size} bytes, the record says ${d.file_size}`);
+      }
+    }
+    await evidence('integrity', `${list.total_count} documents\n${problems.join('\n') || 'no problem found'}`);
+    expect(problems, 'data corruption or loss found').toEqual([]);
+  });
+
+  test('no user-blocking failure: upload is processed and a query is answered', verifies('RB-CRIT-5'), async ({ target, http, evidence }, testInfo) => {
+    if (!target.url('backend')) return notVerified(testInfo, `${target.mode}: the backend is not reachable from here; set RAG_BACKEND_URL`);
+    if (target.mode === 'live' && !target.allowDestructive) return notVerified(testInfo, 'live: this check uploads (and deletes) a document; run with RAG_ALLOW_DESTRUCTIVE=1');
+    const s = await snapshot(target, http, undefined, { upload: true });
+    const q = await http.fetch(`${target.url('backend')}/query`, { json: { question: 'What documents are available?' } });
+    await evidence('query', q);
+    const blocking = [...s.blocking, ...(q.status === 200 ? [] : [`query answered ${q.status}`])];
+    expect(blocking, 'user-blocking failures').toEqual([]);
+  });
+});
+
+test('rollback drill: backup, bad release, detect, down, preserve logs, restore, previous version up, verify', verifies('RB-IMMEDIATE-1', 'RB-IMMEDIATE-2', 'RB-RESTORE-1', 'RB-RESTORE-2', 'RB-RESTORE-3', 'RB-SERVICE-1', 'RB-SERVICE-2', 'RB-SERVICE-3', 'RB-CRIT-4'), async ({ target, http, secrets, evidence }, testInfo) => {
+  const why = drillAllowed(target);
+  if (why) return notVerified(testInfo, why);
+  test.setTimeout(15 * 60_000);
+  const deployDir = target.raw.deployDir!;
+  const project = target.raw.projectName!;
+  const env = target.raw.composeEnvironment ?? {};
+  const runDir = join(REPORTS_DIR, 'rollback', `${project}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(runDir, { recursive: true });
+  const durations: Array<[string, number]> = [];
+  const log: string[] = [];
+  const step = async <R>(name: string, fn: () => Promise<R> | R): Promise<R> => {
+    const t0 = Date.now();
+    try {
+      return await test.step(name, async () => fn());
+    } finally {
+      const ms = Date.now() - t0;
+      durations.push([name, ms]);
+      testInfo.annotations.push({ type: 'drill-step', description: `${name}: ${(ms / 1000).toFixed(1)} s` });
+    }
+  };
+  const api: RagApi = { http, backend: target.url('backend')!, apiKey: target.apiKey() };
+  const golden = goldenSet(`rb${Date.now().toString(36)}`);
+  const composeFile = join(deployDir, PRODUCTION);
+  const composeSumBefore = sha256File(composeFile);
+  let backup = '';
+  let downDone = false;
+  try {
+    const baseline = await step('baseline (golden document, latencies, checksums)', async () => {
+      const up = await uploadText(api, golden.filename, golden.text);
+      if (!up.docId) throw new DrillError('baseline', `golden document upload answered ${up.ex.status}`);
+      const st = await waitProcessed(api, up.docId, T.MAX_UPLOAD_TO_SEARCHABLE_MS);
+      if (st !== 'completed') throw new DrillError('baseline', `golden document ended ${st}`);
+      const s = await snapshot(target, http, golden, { upload: true });
+      if (s.blocking.length || s.unavailable.length) throw new DrillError('baseline', `the system is not healthy before the drill: ${[...s.blocking, ...s.unavailable].join('; ')}`);
+      return s;
+    });
+    log.push(`baseline: ${baseline.docIds.length} documents, ${Object.keys(baseline.checksums).length} stored files, latency ${JSON.stringify(baseline.latency)}`);
+
+    backup = await step('backup (scripts/backup.sh, then restore.sh --verify-only)', () => {
+      const r = spawnSync('bash', [join(deployDir, 'scripts', 'backup.sh'), deployDir], { encoding: 'utf8' });
+      const path = /backup: wrote (\S+)/.exec(r.stdout)?.[1];
+      if (r.status !== 0 || !path) throw new DrillError('backup', `backup.sh exited ${r.status}: ${r.stderr.slice(-500)}`);
+      const v = spawnSync('bash', [join(deployDir, 'scripts', 'restore.sh'), path, deployDir, '--verify-only'], { encoding: 'utf8' });
+      if (v.status !== 0) throw new DrillError('backup', `the fresh backup does not verify: ${v.stderr.slice(-500)}`);
+      log.push(r.stdout.trim(), v.stdout.trim());
+      return path;
+    });
+
+    await step(`deploy a changed version (${CANDIDATE}: retagged images, broken CHROMA_URL, one stored document damaged)`, async () => {
+      for (const img of PRODUCTION_IMAGES) {
+        const t = spawnSync('docker', ['tag', `rag-system/${img}:${PREVIOUS}`, `rag-system/${img}:${CANDIDATE}`], { encoding: 'utf8' });
+        if (t.status !== 0) throw new DrillError('deploy', `docker tag ${img}: ${t.stderr}`);
+      }
+      const text = readFileSync(composeFile, 'utf8');
+      if (!text.includes('CHROMA_URL: http://chroma:8002')) throw new DrillError('deploy', 'docker-compose.production.yml has no "CHROMA_URL: http://chroma:8002" line to change');
+      writeFileSync(composeFile, text.replace('CHROMA_URL: http://chroma:8002', 'CHROMA_URL: http://chroma-v2:8002'));
+      const victim = Object.keys(baseline.checksums)[0];
+      if (victim) writeFileSync(join(deployDir, 'data', 'documents', victim), 'damaged by the release candidate\n');
+      const up = compose(deployDir, project, { ...env, RAG_VERSION: CANDIDATE }, PRODUCTION, ['up', '-d']);
+      log.push(up.output);
+      if (!up.ok) throw new DrillError('deploy', up.output.slice(-800));
+      await new Promise((r) => setTimeout(r, 15_000));
+    });
+
+    const triggered = await step('detect (rollback criteria against the baseline)', async () => {
+      const now = await snapshot(target, http, golden, { upload: true });
+      return evaluateCriteria(baseline, now);
+    });
+    await evidence('criteria triggered by the release candidate', triggered.map((c) => `${c.id} ${c.name}: ${c.detail}`).join('\n') || 'none');
+    expect(triggered.length, 'the drill\'s bad release should trigger at least one rollback criterion').toBeGreaterThan(0);
+    testInfo.annotations.push({ type: 'rollback-reason', description: triggered.map((c) => `${c.id} ${c.name}`).join('; ') });
+
+    const recoveryStart = Date.now();
+    await step('stop current deployment (docker-compose -f docker-compose.production.yml down)', () => {
+      // Container output disappears with the containers: keep it first.
+      mkdirSync(join(runDir, 'container-logs'), { recursive: true });
+      for (const svc of ['chroma', 'ollama', 'rag-backend', 'reflex-frontend', 'nginx']) {
+        const l = spawnSync('docker', ['logs', `${project}_${svc}_1`], { encoding: 'latin1', maxBuffer: 64 * 1024 * 1024 });
+        writeFileSync(join(runDir, 'container-logs', `${svc}.log`), `${l.stdout ?? ''}${l.stderr ?? ''}`, 'latin1');
+      }
+      const down = compose(deployDir, project, { ...env, RAG_VERSION: CANDIDATE }, PRODUCTION, ['down']);
+      log.push(down.output);
+      if (!down.ok) throw new DrillError('down', down.output.slice(-800));
+      downDone = true;
+    });
+
+    const leaked = await step('preserve logs and debugging information', () => {
+      cpSync(join(deployDir, 'logs'), join(runDir, 'logs'), { recursive: true });
+      writeFileSync(join(runDir, 'criteria.json'), JSON.stringify({ baseline, triggered }, null, 2));
+      const found = filesWithSecrets(runDir, secrets.secretValues());
+      scrubCopy(runDir, secrets); // the preserved copy is redacted either way
+      return found;
+    });
+    await evidence('preserved logs', `${runDir}\nfiles containing secrets (before redaction of the copy): ${leaked.map((l) => `${l.file}: ${l.secrets.join(', ')}`).join('; ') || 'none'}`);
+    expect(leaked, 'preserved logs contain secrets from .env.production (the copy was redacted; the deployment\'s logs were not)').toEqual([]);
+
+    await step('restore data and configuration (restore.sh --with-config; Redis stopped around it)', () => {
+      const stop = compose(deployDir, project, env, MONITORING, ['stop', 'redis']);
+      log.push(stop.output);
+      try {
+        log.push(restoreStep(deployDir, backup, true));
+      } finally {
+        const start = compose(deployDir, project, env, MONITORING, ['start', 'redis']);
+        log.push(start.output);
+      }
+    });
+
+    await step(`deploy previous stable version (${PREVIOUS})`, async () => {
+      const up = compose(deployDir, project, { ...env, RAG_VERSION: PREVIOUS }, PRODUCTION, ['up', '-d']);
+      log.push(up.output);
+      if (!up.ok) throw new DrillError('deploy previous', up.output.slice(-800));
+      downDone = false;
+      const bad = await waitProductionHealthy(project, 180_000);
+      if (bad.length) throw new DrillError('deploy previous', `not healthy within 180 s: ${bad.join(', ')}`);
+    });
+
+    const after = await step('verify data integrity, configuration, health and functionality', async () => snapshot(target, http, golden, { upload: true }));
+    const recoveryMs = Date.now() - recoveryStart;
+    testInfo.annotations.push({ type: 'recovery-time', description: `total recovery (down → verified) ${(recoveryMs / 1000).toFixed(1)} s` });
+
+    // Host ports: the suite fixed them in the compose environment, so the URLs recorded for later tests still hold.
+    const cs = await projectContainers(project);
+    const moved: string[] = [];
+    for (const [name, url] of Object.entries(target.raw.urls)) {
+      const port = Number(new URL(url!).port);
+      if (port && !cs.some((c) => c.ports.some((p) => p.hostPort === port))) moved.push(`${name} ${url}`);
+    }
+    const versions = cs.filter((c) => ['chroma', 'ollama', 'rag-backend', 'reflex-frontend', 'nginx'].includes(c.service)).map((c) => `${c.service}=${c.image}`);
+    await evidence('drill', [...log, '', `after: ${JSON.stringify({ ...after, checksums: Object.keys(after.checksums).length })}`, `images: ${versions.join(', ')}`, '', ...durations.map(([n, ms]) => `${(ms / 1000).toFixed(1).padStart(6)} s  ${n}`), `recovery ${(recoveryMs / 1000).toFixed(1)} s`].join('\n'));
+    expect(versions.filter((v) => !v.endsWith(`:${PREVIOUS}`)), `every application container should run ${PREVIOUS} again`).toEqual([]);
+    expect(sha256File(composeFile), 'docker-compose.production.yml should be the backed-up configuration again').toBe(composeSumBefore);
+    expect(moved, 'URLs whose host port did not come back after the drill').toEqual([]);
+    const remaining = evaluateCriteria(baseline, after);
+    expect(remaining.map((c) => `${c.id} ${c.name}: ${c.detail}`), 'rollback criteria still met after the rollback (integrity, health, performance vs. the baseline, functionality)').toEqual([]);
+    expect(after.docIds, 'the document list should be exactly the baseline\'s').toEqual(baseline.docIds);
+  } finally {
+    if (downDone) compose(deployDir, project, { ...env, RAG_VERSION: PREVIOUS }, PRODUCTION, ['up', '-d']);
+    if (sha256File(composeFile) !== composeSumBefore && backup) spawnSync('bash', [join(deployDir, 'scripts', 'restore.sh'), backup, deployDir, '--with-config']);
+    for (const img of PRODUCTION_IMAGES) spawnSync('docker', ['rmi', `rag-system/${img}:${CANDIDATE}`]);
+    writeFileSync(join(runDir, 'durations.json'), JSON.stringify(durations, null, 2));
+    if (backup && existsSync(backup)) rmSync(backup, { recursive: true, force: true });
+  }
+});
+
+test('a corrupted backup fails the drill at the restore step, naming the damaged file, and restores nothing', verifies('RB-RESTORE-1', 'RB-RESTORE-2'), async ({ target, evidence }, testInfo) => {
+  const why = drillAllowed(target);
+  if (why) return notVerified(testInfo, why);
+  const deployDir = target.raw.deployDir!;
+  const r = spawnSync('bash', [join(deployDir, 'scripts', 'backup.sh'), deployDir], { encoding: 'utf8' });
+  const path = /backup: wrote (\S+)/.exec(r.stdout)?.[1];
+  expect(path, `backup.sh failed: ${r.stderr}`).toBeDefined();
+  try {
+    const damaged = corruptBackup(path!);
+    const before = documentChecksums(deployDir);
+    let error: unknown;
+    try {
+      restoreStep(deployDir, path!, true);
+    } catch (e) {
+      error = e;
+    }
+    await evidence('restore of a corrupted backup', `damaged: ${damaged}\n${String(error)}`);
+    expect(error, 'restoring a corrupted backup should fail the drill').toBeInstanceOf(DrillError);
+    expect((error as DrillError).step).toBe('restore');
+    expect((error as Error).message, 'the failure should name the damaged file').toContain(damaged);
+    expect(documentChecksums(deployDir), 'nothing may be restored from a corrupted backup').toEqual(before);
+  } finally {
+    rmSync(path!, { recursive: true, force: true });
+  }
+});
