@@ -1,0 +1,184 @@
+/** Unit tests of the Phase 4 decisions (fixtures/security.ts, fixtures/tls-probe.ts): each one must be able to fail. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import {
+  corsProblems,
+  envProblems,
+  exposureProblems,
+  fileSecretProblems,
+  findLeaks,
+  gradeAtLeast,
+  gradeTls,
+  headerProblems,
+  modeProblems,
+  observatoryGrade,
+  parseHsts,
+  parseMinHeaderGrade,
+  signJwtHs256,
+  testsslBlocking,
+  uploadRefusalProblem,
+  type ObservatoryResult,
+  type TlsFindings,
+} from '../fixtures/security.ts';
+
+const GOOD_HEADERS = {
+  'strict-transport-security': 'max-age=63072000; includeSubDomains',
+  'content-security-policy': "default-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'strict-origin-when-cross-origin',
+  'permissions-policy': 'camera=()',
+  server: 'nginx',
+};
+
+test('headers: the reference set passes; each missing or weak header is named', () => {
+  assert.deepEqual(headerProblems(GOOD_HEADERS), []);
+  const { 'strict-transport-security': _h, ...noHsts } = GOOD_HEADERS;
+  assert.match(headerProblems(noHsts).join(), /Strict-Transport-Security missing/);
+  assert.match(headerProblems({ ...GOOD_HEADERS, 'strict-transport-security': 'max-age=86400' }).join(), /shorter than one year/);
+  const { 'content-security-policy': _c, ...noCsp } = GOOD_HEADERS;
+  assert.match(headerProblems(noCsp).join(), /Content-Security-Policy missing/);
+  assert.match(headerProblems({ ...GOOD_HEADERS, 'content-security-policy': "default-src *; script-src 'self' 'unsafe-eval'" }).join(), /unsafe-eval/);
+  assert.match(headerProblems({ ...GOOD_HEADERS, 'x-content-type-options': 'sniff' }).join(), /nosniff/);
+  const { 'x-frame-options': _x, ...noXfo } = GOOD_HEADERS;
+  assert.deepEqual(headerProblems(noXfo), [], "frame-ancestors 'none' replaces X-Frame-Options");
+  assert.match(headerProblems({ ...noXfo, 'content-security-policy': "default-src 'self'" }).join(), /X-Frame-Options/);
+  assert.match(headerProblems({ ...GOOD_HEADERS, 'referrer-policy': 'unsafe-url' }).join(), /Referrer-Policy/);
+  const { 'permissions-policy': _p, ...noPp } = GOOD_HEADERS;
+  assert.match(headerProblems(noPp).join(), /Permissions-Policy missing/);
+  assert.match(headerProblems({ ...GOOD_HEADERS, server: 'nginx/1.22.1' }).join(), /discloses a version/);
+  assert.match(headerProblems({ ...GOOD_HEADERS, 'x-powered-by': 'Express' }).join(), /X-Powered-By/);
+});
+
+test('HSTS parsing', () => {
+  assert.deepEqual(parseHsts('max-age=31536000; includeSubDomains; preload'), { maxAge: 31536000, includeSubDomains: true, preload: true });
+  assert.equal(parseHsts('includeSubDomains'), undefined);
+  assert.equal(parseHsts(undefined), undefined);
+});
+
+test('CORS: wildcard with credentials and an echoed foreign origin fail; a same-origin answer passes', () => {
+  const evil = 'https://evil.example';
+  assert.deepEqual(corsProblems({}, evil), []);
+  assert.deepEqual(corsProblems({ 'access-control-allow-origin': 'https://rag.example.com' }, evil), []);
+  assert.match(corsProblems({ 'access-control-allow-origin': '*', 'access-control-allow-credentials': 'true' }, evil).join(), /\* together with/);
+  assert.match(corsProblems({ 'access-control-allow-origin': evil }, evil).join(), /echoed/);
+  assert.match(corsProblems({ 'access-control-allow-origin': 'null' }, evil).join(), /null/);
+});
+
+const GOOD_TLS: TlsFindings = {
+  protocols: { TLSv1: false, 'TLSv1.1': false, 'TLSv1.2': true, 'TLSv1.3': true },
+  weakCiphersAccepted: [],
+  certTrusted: true,
+  chainComplete: true,
+  nameMatches: true,
+  daysLeft: 396,
+  hsts: 'max-age=63072000',
+};
+
+test('TLS grade: A only when everything holds; each defect lowers it', () => {
+  assert.deepEqual(gradeTls(GOOD_TLS, 90), { grade: 'A', reasons: [] });
+  assert.equal(gradeTls({ ...GOOD_TLS, protocols: { ...GOOD_TLS.protocols, TLSv1: true } }, 90).grade, 'F');
+  assert.equal(gradeTls({ ...GOOD_TLS, protocols: { ...GOOD_TLS.protocols, 'TLSv1.1': true } }, 90).grade, 'F');
+  assert.equal(gradeTls({ ...GOOD_TLS, protocols: { ...GOOD_TLS.protocols, 'TLSv1.2': false } }, 90).grade, 'F');
+  assert.equal(gradeTls({ ...GOOD_TLS, weakCiphersAccepted: ['DES-CBC3-SHA'] }, 90).grade, 'F');
+  assert.equal(gradeTls({ ...GOOD_TLS, certTrusted: false }, 90).grade, 'F');
+  assert.equal(gradeTls({ ...GOOD_TLS, nameMatches: false }, 90).grade, 'F');
+  assert.equal(gradeTls({ ...GOOD_TLS, daysLeft: -1 }, 90).grade, 'F');
+  assert.equal(gradeTls({ ...GOOD_TLS, daysLeft: 89 }, 90).grade, 'C');
+  assert.equal(gradeTls({ ...GOOD_TLS, chainComplete: false }, 90).grade, 'C');
+  assert.equal(gradeTls({ ...GOOD_TLS, protocols: { ...GOOD_TLS.protocols, 'TLSv1.3': false } }, 90).grade, 'B');
+  assert.equal(gradeTls({ ...GOOD_TLS, hsts: undefined }, 90).grade, 'B');
+  assert.equal(gradeTls({ ...GOOD_TLS, hsts: 'max-age=600' }, 90).grade, 'B');
+  assert.equal(gradeTls({ ...GOOD_TLS, hsts: undefined, daysLeft: 10, protocols: { ...GOOD_TLS.protocols, TLSv1: true } }, 90).grade, 'F', 'worst wins');
+});
+
+test('testssl.sh: HIGH/CRITICAL block, lower severities and not-applicable ids do not', () => {
+  const f = [
+    { id: 'SWEET32', severity: 'LOW', finding: 'x' },
+    { id: 'BEAST', severity: 'HIGH', finding: 'vulnerable' },
+    { id: 'cert_revocation', severity: 'HIGH', finding: 'Neither CRL nor OCSP URI provided' },
+    { id: 'heartbleed', severity: 'CRITICAL', finding: 'VULNERABLE' },
+  ];
+  assert.deepEqual(testsslBlocking(f).map((x) => x.id), ['BEAST', 'cert_revocation', 'heartbleed']);
+  assert.deepEqual(testsslBlocking(f, ['cert_revocation']).map((x) => x.id), ['BEAST', 'heartbleed']);
+});
+
+test('header grade: parser, comparison and the Observatory chart', () => {
+  assert.equal(parseMinHeaderGrade(undefined), 'A');
+  assert.equal(parseMinHeaderGrade('b+'), 'B+');
+  assert.throws(() => parseMinHeaderGrade('Z'), /RAG_MIN_HEADER_GRADE/);
+  assert.equal(gradeAtLeast('A+', 'A'), true);
+  assert.equal(gradeAtLeast('A', 'A'), true);
+  assert.equal(gradeAtLeast('A-', 'A'), false);
+  assert.equal(gradeAtLeast('B+', 'A'), false);
+  assert.equal(gradeAtLeast(undefined, 'F'), false);
+  const r: ObservatoryResult = {
+    grade: 'B+',
+    score: 80,
+    statusCode: 200,
+    verified: true,
+    tests: { redirection: { pass: false, result: 'redirection-missing', scoreModifier: -20 }, 'content-security-policy': { pass: true, result: 'csp-implemented', scoreModifier: 10 }, 'x-frame-options': { pass: true, result: 'x', scoreModifier: 5 } },
+  };
+  assert.deepEqual(observatoryGrade(r), { grade: 'B+', score: 80 });
+  assert.deepEqual(observatoryGrade(r, ['redirection']), { grade: 'A+', score: 115 });
+  const noHsts = { ...r, tests: { ...r.tests, 'strict-transport-security': { pass: false, result: 'hsts-not-implemented', scoreModifier: -20 } } };
+  assert.equal(observatoryGrade(noHsts, ['redirection']).grade, 'B+', 'an exemption covers only the named test');
+  assert.equal(observatoryGrade({ ...r, error: 'down' }).grade, 'F');
+});
+
+test('exposure: only Nginx may bind beyond loopback; unknown ports and services are named', () => {
+  assert.deepEqual(exposureProblems([{ service: 'nginx', containerPort: 443, hostIp: '0.0.0.0', hostPort: 443 }, { service: 'rag-backend', containerPort: 8000, hostIp: '127.0.0.1', hostPort: 8000 }]), []);
+  assert.match(exposureProblems([{ service: 'rag-backend', containerPort: 8000, hostIp: '0.0.0.0', hostPort: 8000 }]).join(), /must bind to 127.0.0.1/);
+  assert.match(exposureProblems([{ service: 'redis', containerPort: 6379, hostIp: '', hostPort: 6379 }]).join(), /must bind to 127.0.0.1/);
+  assert.match(exposureProblems([{ service: 'node-exporter', containerPort: 9100, hostIp: '127.0.0.1', hostPort: 9100 }]).join(), /not an intended port/);
+  assert.match(exposureProblems([{ service: 'nginx', containerPort: 8080, hostIp: '127.0.0.1', hostPort: 8080 }]).join(), /not an intended port/);
+  assert.match(exposureProblems([{ service: 'debug-shell', containerPort: 22, hostIp: '127.0.0.1', hostPort: 2222 }]).join(), /not in the contract/);
+});
+
+test('JWT: HS256 signature verifies with the same key only', () => {
+  const t = signJwtHs256({ sub: 'x', exp: 1 }, 'k1');
+  const [h, p, s] = t.split('.');
+  assert.equal(JSON.parse(Buffer.from(h!, 'base64url').toString()).alg, 'HS256');
+  assert.equal(JSON.parse(Buffer.from(p!, 'base64url').toString()).exp, 1);
+  assert.equal(s, createHmac('sha256', 'k1').update(`${h}.${p}`).digest('base64url'));
+  assert.notEqual(s, createHmac('sha256', 'k2').update(`${h}.${p}`).digest('base64url'));
+});
+
+const SECRETS: Array<[string, string]> = [['API_SECRET_KEY', 'a'.repeat(64)], ['REDIS_PASSWORD', 'r3d1s-pass-xyz']];
+const ENV_FILE = [{ key: 'API_SECRET_KEY', value: 'a'.repeat(64), line: 1 }, { key: 'REDIS_PASSWORD', value: 'r3d1s-pass-xyz', line: 2 }];
+
+test('leaks in logs: secret values, bearer tokens and planted text are found by label', () => {
+  assert.deepEqual(findLeaks('GET /health 200', [{ label: 'API key', value: 'a'.repeat(64) }]), []);
+  assert.deepEqual(findLeaks(`key=${'a'.repeat(64)}`, [{ label: 'API key', value: 'a'.repeat(64) }]), ['API key']);
+  assert.match(findLeaks('authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.sig', []).join(), /bearer token/);
+  assert.deepEqual(findLeaks('send Authorization: Bearer <HS256 JWT signed with JWT_SECRET>', []), [], 'a help text is not a token');
+});
+
+test('container environments: env_file values pass; secrets from the image or compose fail', () => {
+  assert.deepEqual(envProblems('backend', ['PATH=/usr/bin', `API_SECRET_KEY=${'a'.repeat(64)}`, 'REDIS_HOST=redis'], ['PATH=/usr/bin'], ENV_FILE, SECRETS), []);
+  assert.match(envProblems('backend', ['PATH=/usr/bin'], [`BAKED=${'a'.repeat(64)}`], ENV_FILE, SECRETS).join(), /image bakes the value of API_SECRET_KEY/);
+  assert.match(envProblems('redis', ['REDIS_URL=redis://:r3d1s-pass-xyz@redis:6379'], [], ENV_FILE, SECRETS).join(), /carries the value of REDIS_PASSWORD/);
+  assert.match(envProblems('grafana', ['GF_SECURITY_ADMIN_PASSWORD=admin123'], [], ENV_FILE, SECRETS).join(), /credential-like variable GF_SECURITY_ADMIN_PASSWORD/);
+  assert.deepEqual(envProblems('grafana', ['GF_SECURITY_ADMIN_PASSWORD=$__env{GRAFANA_PASSWORD}'], [], ENV_FILE, SECRETS), [], 'a reference is not a credential');
+});
+
+test('files: secret values and literal credentials in compose files fail; ${VAR} references pass', () => {
+  assert.deepEqual(fileSecretProblems('c.yml', 'environment:\n  REDIS_HOST: redis\n  GF_SECURITY_ADMIN_PASSWORD: "$$__env{GRAFANA_PASSWORD}"\n', SECRETS), []);
+  assert.match(fileSecretProblems('c.yml', 'command: redis-server --requirepass r3d1s-pass-xyz\n', SECRETS).join(), /value of REDIS_PASSWORD/);
+  assert.match(fileSecretProblems('c.yml', 'environment:\n  - DB_PASSWORD=hunter2\n', SECRETS).join(), /DB_PASSWORD to a literal value/);
+});
+
+test('modes: anything group/other can access is named', () => {
+  assert.deepEqual(modeProblems([{ path: 'backups', mode: 0o40700, isDir: true }, { path: '.env.production', mode: 0o100600, isDir: false }]), []);
+  assert.match(modeProblems([{ path: 'backups', mode: 0o40755, isDir: true }]).join(), /backups is 755.*expected 700/);
+  assert.match(modeProblems([{ path: '.env.production', mode: 0o100640, isDir: false }]).join(), /640.*expected 600/);
+});
+
+test('upload refusals: right status with a message passes; 200, wrong status or empty message fail', () => {
+  assert.equal(uploadRefusalProblem([415], 415, '{"detail":"unsupported file type \\".exe\\""}'), undefined);
+  assert.match(uploadRefusalProblem([415], 200, '{"documents":[]}')!, /expected 415, got 200/);
+  assert.match(uploadRefusalProblem([413], 400, '{"detail":"too big"}')!, /expected 413, got 400/);
+  assert.match(uploadRefusalProblem([400], 400, '<html>bad</html>')!, /not JSON/);
+  assert.match(uploadRefusalProblem([400], 400, '{"detail":""}')!, /says nothing useful/);
+});
