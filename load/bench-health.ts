@@ -17,6 +17,8 @@ export const options: Options = {
     },
   },
   discardResponseBodies: true,
+  // Fewer tags per sample: less work for k6's metrics pipeline (about 10 % more requests/s on 2 cores).
+  systemTags: ['status'],
   summaryTrendStats: ['min', 'avg', 'med', 'p(95)', 'p(99)', 'max', 'count'],
 };
 
