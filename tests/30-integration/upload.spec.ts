@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Page } from '@playwright/test';
-import { test, expect, verifies } from '../../fixtures/browser.ts';
+import { test, expect, verifies, openUi } from '../../fixtures/browser.ts';
 import { markedFile, type DocumentJanitor, type UploadFile } from '../../fixtures/api.ts';
 import { MAX_UPLOAD_TO_SEARCHABLE_MS } from '../../fixtures/thresholds.ts';
 
@@ -28,8 +28,7 @@ test.afterAll(async ({ janitor }) => {
 });
 
 async function openDashboard(page: Page) {
-  const res = await page.goto('/');
-  expect(res?.status(), 'the dashboard at the public URL should answer 200 to the admin credentials').toBe(200);
+  await openUi(page, '/');
   await expect(page.getByRole('heading', { name: 'Documents' })).toBeVisible();
 }
 
