@@ -166,13 +166,17 @@ test('container environments: env_file values pass; secrets from the image or co
 test('files: secret values and literal credentials in compose files fail; ${VAR} references pass', () => {
   assert.deepEqual(fileSecretProblems('c.yml', 'environment:\n  REDIS_HOST: redis\n  GF_SECURITY_ADMIN_PASSWORD: "$$__env{GRAFANA_PASSWORD}"\n', SECRETS), []);
   assert.match(fileSecretProblems('c.yml', 'command: redis-server --requirepass r3d1s-pass-xyz\n', SECRETS).join(), /value of REDIS_PASSWORD/);
-  assert.match(fileSecretProblems('c.yml', 'environment:\n  - DB_PASSWORD=hunter2\n', SECRETS).join(), /DB_PASSWORD to a literal value/);
+  assert.match(fileSecretProblems('docker-compose.production.yml', 'environment:\n  - DB_PASSWORD=hunter2\n', SECRETS).join(), /DB_PASSWORD to a literal value/);
+  assert.deepEqual(fileSecretProblems('.env.production.template', 'API_SECRET_KEY=change-me\n', SECRETS), [], 'placeholders in a template are not credentials');
+  assert.match(fileSecretProblems('.env.production.template', `API_SECRET_KEY=${'a'.repeat(64)}\n`, SECRETS).join(), /value of API_SECRET_KEY/);
 });
 
 test('modes: anything group/other can access is named', () => {
   assert.deepEqual(modeProblems([{ path: 'backups', mode: 0o40700, isDir: true }, { path: '.env.production', mode: 0o100600, isDir: false }]), []);
   assert.match(modeProblems([{ path: 'backups', mode: 0o40755, isDir: true }]).join(), /backups is 755.*expected 700/);
   assert.match(modeProblems([{ path: '.env.production', mode: 0o100640, isDir: false }]).join(), /640.*expected 600/);
+  assert.match(modeProblems([{ path: 'backups/b/data.json', mode: 0o100644, isDir: false, size: 10 }]).join(), /644/);
+  assert.deepEqual(modeProblems([{ path: 'backups/.gitkeep', mode: 0o100644, isDir: false, size: 0 }]), []);
 });
 
 test('upload refusals: right status with a message passes; 200, wrong status or empty message fail', () => {
