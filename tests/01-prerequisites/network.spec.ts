@@ -5,6 +5,7 @@
  */
 import type { TestInfo } from '@playwright/test';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import type { TargetView } from '../../fixtures/target.ts';
 import { projectContainers, type ContainerState } from '../../fixtures/docker.ts';
 import { isLoopback, listeners, type Listener } from '../../fixtures/host.ts';
 import { OLLAMA_PORT, PUBLIC_PORTS, SERVICE_PORTS } from '../../fixtures/thresholds.ts';
@@ -23,7 +24,7 @@ function bindingsFor(containers: ContainerState[], containerPort: number, servic
  * hermetic: container ports are published on random loopback ports, so the check is "published by the
  * right container"; the host's own 80/443/… are then reported, not decided.
  */
-async function checkPorts(ports: readonly number[], project: string | undefined, mode: string, testInfo: TestInfo): Promise<{ problems: string[]; facts: string[]; ss: Listener[] }> {
+async function checkPorts(ports: readonly number[], project: string | undefined, randomPorts: boolean, testInfo: TestInfo): Promise<{ problems: string[]; facts: string[]; ss: Listener[] }> {
   const { text, list } = listeners();
   await testInfo.attach('ss -tuln', { body: text || '(ss not available)', contentType: 'text/plain' });
   const containers = project ? await projectContainers(project) : [];
@@ -33,7 +34,7 @@ async function checkPorts(ports: readonly number[], project: string | undefined,
     const service = OWNER[port]!;
     const published = bindingsFor(containers, port, service);
     const onHost = list.filter((l) => l.port === port && l.proto === 'tcp');
-    if (mode === 'hermetic') {
+    if (randomPorts) {
       if (published.length === 0) problems.push(`${service} does not publish its port ${port}`);
       facts.push(`${port}: ${service} publishes it on ${published.map((b) => `${b.hostIp}:${b.hostPort}`).join(', ') || 'nothing'}; host port ${port} ${onHost.length ? `in use (${onHost.map((l) => l.address).join(', ')})` : 'free'}`);
     } else {
@@ -48,32 +49,40 @@ async function checkPorts(ports: readonly number[], project: string | undefined,
   return { problems, facts, ss: list };
 }
 
+/** The stack was started on random loopback ports (hermetic, or compose with RAG_RANDOM_PORTS=1): the checklist's host ports are not in play. */
+function randomPorts(target: TargetView): boolean {
+  return target.mode === 'hermetic' || (target.mode === 'compose' && target.config.randomPorts);
+}
+function why(target: TargetView): string {
+  return target.mode === 'hermetic' ? 'hermetic: the stack publishes on random loopback ports' : 'compose with RAG_RANDOM_PORTS=1: the stack publishes on random loopback ports';
+}
+
 test.describe('Network configuration', () => {
   test('ports 80 and 443 available and owned by Nginx', verifies('PRE-NETWORK-1'), async ({ target, http, evidence }, testInfo) => {
-    const r = await checkPorts(PUBLIC_PORTS, target.raw.projectName, target.mode, testInfo);
+    const r = await checkPorts(PUBLIC_PORTS, target.raw.projectName, randomPorts(target), testInfo);
     const url = target.url('nginxHttp');
     if (url) await evidence('GET /health through port 80', await http.fetch(`${url}/health`));
-    expect(r.problems, `port ownership: ${r.facts.join('; ')}`).toEqual([]);
-    if (target.mode === 'hermetic') return notVerified(testInfo, `hermetic: the stack publishes on random loopback ports, so whether the host's own ports 80/443 are available for production is not this machine's question; measured: ${r.facts.join('; ')}`);
+    expect(r.problems, `${r.problems.join('; ') || 'ports'} (measured: ${r.facts.join('; ')})`).toEqual([]);
+    if (randomPorts(target)) return notVerified(testInfo, `${why(target)}, so whether the host's own ports 80/443 are available for production is not this machine's question; measured: ${r.facts.join('; ')}`);
     if (target.mode === 'live' && !target.raw.deployDir) return notVerified(testInfo, 'live: port ownership can only be seen on the host; run with RAG_DEPLOY_DIR on the host');
   });
 
   test('ports 3000, 8000, 8001, 8002 available and owned by the services', verifies('PRE-NETWORK-2'), async ({ target }, testInfo) => {
-    const r = await checkPorts(SERVICE_PORTS, target.raw.projectName, target.mode, testInfo);
-    expect(r.problems, `port ownership: ${r.facts.join('; ')}`).toEqual([]);
-    if (target.mode === 'hermetic') return notVerified(testInfo, `hermetic: the stack publishes on random loopback ports; host ports 3000/8000/8001/8002 are not the production host's; measured: ${r.facts.join('; ')}`);
+    const r = await checkPorts(SERVICE_PORTS, target.raw.projectName, randomPorts(target), testInfo);
+    expect(r.problems, `${r.problems.join('; ') || 'ports'} (measured: ${r.facts.join('; ')})`).toEqual([]);
+    if (randomPorts(target)) return notVerified(testInfo, `${why(target)}; host ports 3000/8000/8001/8002 are not the production host's; measured: ${r.facts.join('; ')}`);
     if (target.mode === 'live' && !target.raw.deployDir) return notVerified(testInfo, 'live: port ownership can only be seen on the host; run with RAG_DEPLOY_DIR on the host');
   });
 
   test('port 11434 accessible for Ollama', verifies('PRE-NETWORK-3'), async ({ target, http, evidence }, testInfo) => {
-    const r = await checkPorts([OLLAMA_PORT], target.raw.projectName, target.mode, testInfo);
+    const r = await checkPorts([OLLAMA_PORT], target.raw.projectName, randomPorts(target), testInfo);
     const url = target.url('ollama');
     if (!url) return notVerified(testInfo, `${target.mode}: Ollama's port is not reachable from here; set RAG_OLLAMA_URL`);
     const ex = await http.fetch(`${url}/api/version`);
     await evidence('GET /api/version', ex);
     expect(ex.status, `Ollama should answer on its port (${url}), got ${ex.status}`).toBe(200);
-    expect(r.problems, `port ownership: ${r.facts.join('; ')}`).toEqual([]);
-    if (target.mode === 'hermetic') return notVerified(testInfo, `hermetic: Ollama answers on its published loopback port, but host port 11434 itself is not the production host's; measured: ${r.facts.join('; ')}`);
+    expect(r.problems, `${r.problems.join('; ') || 'ports'} (measured: ${r.facts.join('; ')})`).toEqual([]);
+    if (randomPorts(target)) return notVerified(testInfo, `${why(target)}: Ollama answers on its published loopback port, but host port 11434 itself is not the production host's; measured: ${r.facts.join('; ')}`);
   });
 
   test('firewall: only 80/443 of the deployment listen beyond loopback', verifies('PRE-NETWORK-4'), async ({ target, evidence }, testInfo) => {
