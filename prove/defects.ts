@@ -26,7 +26,7 @@ const RULES = 'monitoring/prometheus/rules/rag-alerts.yml';
 const PROD = 'docker-compose.production.yml';
 const MON = 'docker-compose.monitoring.yml';
 
-export const DEFECTS: Defect[] = [
+export const CONFIG_DEFECTS: Defect[] = [
   // --- secrets and permissions (Pre-Deployment › Security Setup, Configuration Files) ---
   {
     id: 'env-mode-644',

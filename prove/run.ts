@@ -15,7 +15,10 @@ import type { JSONReport } from '@playwright/test/reporter';
 import { collectTests } from '../checklist/results.ts';
 import { REPO_ROOT } from '../fixtures/env.ts';
 import { prepareHermeticDeployDir } from '../testcontainers/target.ts';
-import { DEFECTS, type Defect } from './defects.ts';
+import { CONFIG_DEFECTS, type Defect } from './defects.ts';
+import { APP_DEFECTS } from './defects-app.ts';
+
+const DEFECTS: Defect[] = [...CONFIG_DEFECTS, ...APP_DEFECTS];
 
 const OUT = resolve(REPO_ROOT, 'reports', 'prove');
 const WORK = resolve(REPO_ROOT, '.cache', 'prove');

@@ -16,7 +16,7 @@ export interface ImageSpec {
   extraHint?: string;
 }
 
-const APP_BUILD = 'npm --prefix reference/app ci --no-audit --no-fund --loglevel=error && npm --prefix reference/app run build --silent';
+const APP_BUILD = 'npm --prefix reference/app ci --ignore-scripts --no-audit --no-fund --loglevel=error && npm --prefix reference/app run build --silent';
 
 export const IMAGES: ImageSpec[] = [
   { name: 'node', parent: 'base', dir: 'reference/images/node' },
@@ -29,7 +29,7 @@ export const IMAGES: ImageSpec[] = [
     name: 'chroma',
     parent: 'node',
     dir: 'reference/images/chroma',
-    prepare: 'npm --prefix reference/chroma ci --no-audit --no-fund --loglevel=error',
+    prepare: 'npm --prefix reference/chroma ci --ignore-scripts --no-audit --no-fund --loglevel=error',
     extra: [['reference/chroma', 'chroma']],
   },
   {
