@@ -115,7 +115,7 @@ export const APP_DEFECTS: Defect[] = [
   },
   {
     id: 'app-memory-leak',
-    title: 'defective build: memory grows with every request (a 64 KB per-request trace kept in a never-trimmed array)',
+    title: 'defective build: memory grows with every request (a 512 KB per-request trace kept in a never-trimmed array)',
     expect: ['STAB-DAILY-2'],
     // Enough growth over a long soak reaches the container's limit: restarts, slower answers, high memory.
     mayAlsoFail: ['STAB-DAILY-1', 'STAB-DAILY-5', 'P3-BENCH-4', 'P3-LOAD-4', 'MON-ALERTS-1'],
@@ -125,7 +125,7 @@ export const APP_DEFECTS: Defect[] = [
         name: 'onResponse hook: per-request trace retained',
         find: '  app.addHook("onResponse", async (req, reply) => {\n',
         replace:
-          '  const requestTraces = [];\n  app.addHook("onResponse", async (req, reply) => {\n    requestTraces.push({ url: req.url, at: Date.now(), trace: Buffer.alloc(64 * 1024, 1) });\n',
+          '  const requestTraces = [];\n  app.addHook("onResponse", async (req, reply) => {\n    requestTraces.push({ url: req.url, at: Date.now(), trace: Buffer.alloc(512 * 1024, 1) });\n',
       },
     ]),
   },

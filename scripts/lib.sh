@@ -10,7 +10,7 @@ step() {
   say "   $name: done in $(( $(date +%s) - t0 ))s"
 }
 
-DEBIAN_PACKAGES=(docker.io docker-compose mmdebstrap chromium apache2-utils wrk openssl iptables ca-certificates curl git wget testssl.sh)
+DEBIAN_PACKAGES=(docker.io docker-compose mmdebstrap chromium apache2-utils wrk openssl iptables ca-certificates curl git wget testssl.sh logrotate)
 
 check_host() {
   [ "$(id -u)" = 0 ] || die "scripts/setup must run as root (it installs Debian packages and starts the Docker engine). Re-run with sudo, or install ${DEBIAN_PACKAGES[*]} yourself and start dockerd."

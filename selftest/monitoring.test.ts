@@ -79,10 +79,16 @@ test('leak verdict: flat noisy memory is stable, steady growth is a leak, a warm
   assert.equal(leakVerdict('flat', flat, { tolerancePctPerHour: 25, minAbsoluteGrowth: 2 * MB }).verdict, 'stable');
   // 50 KB/s on 80 MB = 225 %/h
   const growing = Array.from({ length: 24 }, (_, i) => ({ t: i * 5, y: 80 * MB + i * 5 * 50 * 1024 + noise() / 4 }));
-  const v = leakVerdict('growing', growing, { tolerancePctPerHour: 25, minAbsoluteGrowth: 2 * MB });
+  const v = leakVerdict('growing', growing, { tolerancePctPerHour: 25, minAbsoluteGrowth: 2 * MB, rateMinWindowS: 60 });
   assert.equal(v.verdict, 'leak', v.reason);
+  // The same moderate growth in a soak too short for a rate verdict: warm-up cannot be ruled out, so only
+  // gross growth (half the mean within the window) counts.
+  assert.equal(leakVerdict('growing-short', growing, { tolerancePctPerHour: 25, minAbsoluteGrowth: 2 * MB }).verdict, 'stable');
+  const gross = Array.from({ length: 24 }, (_, i) => ({ t: i * 5, y: 80 * MB + i * 5 * 1024 * 1024 + noise() / 4 }));
+  const g = leakVerdict('gross', gross, { tolerancePctPerHour: 25, minAbsoluteGrowth: 2 * MB });
+  assert.equal(g.verdict, 'leak', g.reason);
   const warm = flat.map((p, i) => ({ t: p.t, y: i < 4 ? 60 * MB + i * 5 * MB : p.y }));
-  assert.equal(leakVerdict('warm', warm, { tolerancePctPerHour: 25, minAbsoluteGrowth: 2 * MB }).verdict, 'stable');
+  assert.equal(leakVerdict('warm', warm, { tolerancePctPerHour: 25, minAbsoluteGrowth: 2 * MB, rateMinWindowS: 60 }).verdict, 'stable');
   assert.equal(leakVerdict('short', flat.slice(0, 4), { tolerancePctPerHour: 25 }).verdict, 'inconclusive');
 });
 

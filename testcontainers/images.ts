@@ -25,6 +25,7 @@ export const IMAGES: ImageSpec[] = [
   { name: 'prometheus', parent: 'base', dir: 'reference/images/prometheus' },
   { name: 'alertmanager', parent: 'base', dir: 'reference/images/alertmanager' },
   { name: 'node-exporter', parent: 'base', dir: 'reference/images/node-exporter' },
+  { name: 'blackbox-exporter', parent: 'base', dir: 'reference/images/blackbox-exporter' },
   {
     name: 'chroma',
     parent: 'node',
@@ -41,4 +42,5 @@ export const IMAGES: ImageSpec[] = [
   },
   { name: 'frontend', parent: 'node', dir: 'reference/images/frontend', prepare: APP_BUILD, extra: [['reference/app/dist', 'dist']] },
   { name: 'ollama', parent: 'node', dir: 'reference/images/ollama', prepare: APP_BUILD, extra: [['reference/app/dist', 'dist']] },
+  { name: 'container-exporter', parent: 'node', dir: 'reference/images/container-exporter', prepare: APP_BUILD, extra: [['reference/app/dist', 'dist']] },
 ];

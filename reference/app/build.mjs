@@ -14,7 +14,7 @@ const banner = [
 
 await rm('dist', { recursive: true, force: true });
 await mkdir('dist', { recursive: true });
-for (const service of ['backend', 'ollama', 'frontend']) {
+for (const service of ['backend', 'ollama', 'frontend', 'exporter']) {
   await build({
     entryPoints: [`src/${service}/main.ts`],
     outfile: `dist/${service}.mjs`,
