@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { Prometheus, dashboardPanelQueries, expandGrafanaVariables, metricNamesIn } from '../../fixtures/prometheus.ts';
+import { Prometheus, generateTraffic, dashboardPanelQueries, expandGrafanaVariables, metricNamesIn } from '../../fixtures/prometheus.ts';
 import type { TargetView } from '../../fixtures/target.ts';
 import type { HttpClient } from '../../fixtures/http.ts';
 
@@ -31,6 +31,8 @@ function dashboards(deployDir: string): DashboardFile[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => ({ file: join(dir, f), json: JSON.parse(readFileSync(join(dir, f), 'utf8')) as DashboardFile['json'] }));
 }
+
+let trafficOnce: Promise<string[]> | undefined;
 
 /** Runs a panel expression; "data" = at least one sample that is a number (NaN from 0/0 is no data). */
 async function panelData(prom: Prometheus, expr: string): Promise<{ samples: number; reason?: string }> {
@@ -63,14 +65,24 @@ async function checkDashboard(id: string, target: TargetView, http: HttpClient, 
   const prom = new Prometheus(target.url('prometheus')!, target.adminAuth(), http);
   const queries = dashboardPanelQueries(mine!.json);
   expect(queries.length, `${def.name} has no panel queries`).toBeGreaterThan(0);
-  const results: string[] = [];
-  const empty: string[] = [];
-  for (const q of queries) {
-    const r = await panelData(prom, q.expr);
-    results.push(`${r.samples < 0 || r.reason ? 'NO DATA' : r.samples === 0 ? 'empty (healthy: nothing matches the filter)' : `${r.samples} series`} | ${q.panel} | ${q.expr}${r.reason ? ` (${r.reason})` : ''}`);
-    if (r.samples < 0 || r.reason) empty.push(`${q.panel}: ${q.expr} (${r.reason})`);
+  // Rate and quantile panels show data only while there is traffic: make some (once per worker), then give
+  // Prometheus up to three scrapes to see it. A panel still empty after that shows nothing to an operator.
+  const traffic = await (trafficOnce ??= target.url('backend') ? generateTraffic(target, http) : Promise.resolve([]));
+  const deadline = Date.now() + 50_000;
+  let results: string[] = [];
+  let empty: string[] = [];
+  for (;;) {
+    results = [];
+    empty = [];
+    for (const q of queries) {
+      const r = await panelData(prom, q.expr);
+      results.push(`${r.samples < 0 || r.reason ? 'NO DATA' : r.samples === 0 ? 'empty (healthy: nothing matches the filter)' : `${r.samples} series`} | ${q.panel} | ${q.expr}${r.reason ? ` (${r.reason})` : ''}`);
+      if (r.samples < 0 || r.reason) empty.push(`${q.panel}: ${q.expr} (${r.reason})`);
+    }
+    if (empty.length === 0 || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 5_000));
   }
-  await evidence(`${def.name}: panel queries against the live Prometheus`, `${grafanaNote}\n\n${results.join('\n')}`);
+  await evidence(`${def.name}: panel queries against the live Prometheus`, `${grafanaNote}\n\ntraffic generated first: ${traffic.join(', ') || 'none (backend not reachable)'}\n\n${results.join('\n')}`);
   expect(empty, `${def.name} panels that would show no data`).toEqual([]);
 }
 

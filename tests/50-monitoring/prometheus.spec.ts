@@ -9,8 +9,7 @@
 import { readFileSync } from 'node:fs';
 import type { TestInfo } from '@playwright/test';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { Prometheus, promtoolTestRules } from '../../fixtures/prometheus.ts';
-import { deleteDoc, uploadText, waitProcessed, type RagApi } from '../../fixtures/soak.ts';
+import { Prometheus, generateTraffic, promtoolTestRules } from '../../fixtures/prometheus.ts';
 import { projectContainers } from '../../fixtures/docker.ts';
 import type { TargetView } from '../../fixtures/target.ts';
 import type { HttpClient } from '../../fixtures/http.ts';
@@ -23,33 +22,6 @@ function prometheusOr(target: TargetView, http: HttpClient, testInfo: TestInfo):
     return undefined;
   }
   return new Prometheus(url, target.adminAuth(), http);
-}
-
-/** Some traffic of every kind the application metrics count; returns what it did. */
-async function generateTraffic(target: TargetView, http: HttpClient): Promise<string[]> {
-  const backend = target.url('backend');
-  if (!backend) return [];
-  const api: RagApi = { http, backend, apiKey: target.apiKey() };
-  const did: string[] = [];
-  const marker = `mon${Date.now().toString(36)}`;
-  const up = await uploadText(api, `monitoring-${marker}.txt`, `Monitoring probe ${marker}. The probe colour is ultramarine.`);
-  did.push(`upload -> ${up.ex.status}`);
-  if (up.docId) {
-    did.push(`processing -> ${await waitProcessed(api, up.docId, 30_000)}`);
-  }
-  for (let i = 0; i < 4; i++) {
-    const q = await http.fetch(`${backend}/query`, { json: { question: `What is the probe colour of monitoring probe ${marker} (${i})?` }, timeoutMs: 30_000 });
-    did.push(`query -> ${q.status}`);
-  }
-  for (let i = 0; i < 3; i++) {
-    const nf = await http.fetch(`${backend}/api/v1/documents/does-not-exist-${marker}/status`);
-    did.push(`unknown document -> ${nf.status}`);
-  }
-  const bad = await http.fetch(`${backend}/query`, { json: { question: '' } });
-  did.push(`empty question -> ${bad.status}`);
-  for (let i = 0; i < 5; i++) await http.fetch(`${backend}/health`);
-  if (up.docId) did.push(`delete -> ${(await deleteDoc(api, up.docId)).status}`);
-  return did;
 }
 
 interface Probe {
