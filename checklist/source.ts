@@ -5,11 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { OutlineLine, Phase } from './model.ts';
+import { resolve } from 'node:path';
+import type { ChecklistItem, OutlineLine, Phase } from './model.ts';
+import { REPO_ROOT } from '../fixtures/env.ts';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export { REPO_ROOT };
 export const CHECKLIST_DIR = resolve(REPO_ROOT, 'checklist');
 
 /** CHECKLIST_MD, else ../shared/CHECKLIST.md beside the repository, else /work/shared/CHECKLIST.md. */
@@ -85,17 +85,8 @@ function phaseOf(level: number, heading: string): Phase | undefined {
   return m ? (`P${m[1]}` as Phase) : undefined;
 }
 
-export interface RawItem {
-  id: string;
-  phase: Phase;
-  phase_title: string;
-  section: string;
-  group: string | null;
-  parent: string | null;
-  depth: number;
-  text: string;
-  line: number;
-}
+/** An item as the document gives it, before the overlay adds kind, modes and the rest. */
+export type RawItem = Pick<ChecklistItem, 'id' | 'phase' | 'phase_title' | 'section' | 'group' | 'parent' | 'depth' | 'text' | 'line'>;
 
 export interface ParsedChecklist {
   file: string;

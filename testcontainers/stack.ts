@@ -72,6 +72,14 @@ export async function randomPortEnvironment(): Promise<Record<string, string>> {
   return env;
 }
 
+/**
+ * Everything compose interpolates for one project: the caller's variables plus the project's own network
+ * name, so that parallel stacks never share a network. One definition for start-up, leftovers and teardown.
+ */
+export function composeEnvironmentFor(projectName: string, environment: Record<string, string>): Record<string, string> {
+  return { RAG_NETWORK: `${projectName}_net`, ...environment };
+}
+
 export interface StackTimings {
   monitoringMs: number;
   productionMs: number;
@@ -118,7 +126,7 @@ export class RagStack {
   private environmentFor(file: string): DockerComposeEnvironment {
     const env = new DockerComposeEnvironment(this.deployDir, file)
       .withProjectName(this.projectName)
-      .withEnvironment({ RAG_NETWORK: `${this.projectName}_net`, ...this.environment })
+      .withEnvironment(composeEnvironmentFor(this.projectName, this.environment))
       .withDefaultWaitStrategy(new DiagnosingHealthCheck(this.problems))
       .withStartupTimeout(this.startupTimeoutMs)
       .withClientOptions({ executable: { standalone: true } });
@@ -127,7 +135,7 @@ export class RagStack {
 
   /** Removes what an earlier, interrupted run of the same project left behind. */
   async removeLeftovers(): Promise<void> {
-    await composeDown(this.deployDir, this.projectName, { RAG_NETWORK: `${this.projectName}_net`, ...this.environment });
+    await composeDown(this.deployDir, this.projectName, composeEnvironmentFor(this.projectName, this.environment));
   }
 
   async start(): Promise<StartedRagStack> {
@@ -139,7 +147,7 @@ export class RagStack {
     return new StartedRagStack(this.deployDir, this.projectName, monitoring, production, {
       monitoringMs: t1 - t0,
       productionMs: t2 - t1,
-    }, { RAG_NETWORK: `${this.projectName}_net`, ...this.environment }, [...(this.problems ?? [])]);
+    }, composeEnvironmentFor(this.projectName, this.environment), [...(this.problems ?? [])]);
   }
 }
 

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { REPO_ROOT, STATE_DIR, loadConfig, type Config, type Mode, type ServiceName } from '../fixtures/env.ts';
-import { RagStack, randomPortEnvironment, SERVICE_PORTS, type StackTimings } from './stack.ts';
+import { RagStack, composeEnvironmentFor, randomPortEnvironment, SERVICE_PORTS, type StackTimings } from './stack.ts';
 
 export interface Target {
   mode: Mode;
@@ -127,7 +127,7 @@ export async function startTarget(config: Config): Promise<Target> {
     .withTolerantStartup();
   await stack.removeLeftovers();
   // Recorded before start-up so that the teardown project can remove a half-started stack.
-  saveTarget({ mode: config.mode, projectName: config.projectName, deployDir, composeEnvironment: { RAG_NETWORK: `${config.projectName}_net`, ...composeEnvironment }, urls: {}, containers: {}, startedAt, owned: true });
+  saveTarget({ mode: config.mode, projectName: config.projectName, deployDir, composeEnvironment: composeEnvironmentFor(config.projectName, composeEnvironment), urls: {}, containers: {}, startedAt, owned: true });
   const started = await stack.start();
   const urls: Partial<Record<ServiceName, string>> = {};
   for (const name of Object.keys(SERVICE_PORTS) as Array<keyof typeof SERVICE_PORTS>) {
@@ -141,7 +141,7 @@ export async function startTarget(config: Config): Promise<Target> {
     mode: config.mode,
     projectName: config.projectName,
     deployDir,
-    composeEnvironment: { RAG_NETWORK: `${config.projectName}_net`, ...composeEnvironment },
+    composeEnvironment: composeEnvironmentFor(config.projectName, composeEnvironment),
     urls,
     containers: containerNames(config.projectName),
     caFile: join(deployDir, 'ssl', 'ca.crt'),
