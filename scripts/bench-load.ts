@@ -52,12 +52,25 @@ interface Result {
   p95: number;
   requests: number;
   errors: number;
+  /** CPU seconds the tool itself used (user + system, from the reaped child's times), divided per request. */
+  cpuUsPerReq?: number;
   note?: string;
 }
 
+/** CPU seconds used so far by this process's reaped children (proc(5): /proc/self/stat cutime + cstime). */
+function childCpuSeconds(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is field 3 (state); cutime and cstime are fields 16 and 17, in clock ticks (USER_HZ = 100 on Linux)
+  return (Number(fields[13]) + Number(fields[14])) / 100;
+}
+
+let lastCpu = 0;
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const cpu0 = childCpuSeconds();
   const r = spawnSync(cmd, args, { cwd: REPO_ROOT, encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024 });
   if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
+  lastCpu = childCpuSeconds() - cpu0;
   return r;
 }
 const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
@@ -85,7 +98,7 @@ function benchAll(connections: number): { results: Result[]; skipped: string[] }
     else {
       const m = JSON.parse(readFileSync(file, 'utf8')).metrics;
       const d = m.http_req_duration.values;
-      results.push({ tool: 'k6', rps: m.http_reqs.values.rate, p50: d.med, p95: d['p(95)'], requests: m.http_reqs.values.count, errors: Math.round((m.http_req_failed?.values.rate ?? 0) * m.http_reqs.values.count) });
+      results.push({ cpuUsPerReq: (lastCpu * 1e6) / m.http_reqs.values.count, tool: 'k6', rps: m.http_reqs.values.rate, p50: d.med, p95: d['p(95)'], requests: m.http_reqs.values.count, errors: Math.round((m.http_req_failed?.values.rate ?? 0) * m.http_reqs.values.count) });
     }
   }
 
@@ -105,7 +118,7 @@ function benchAll(connections: number): { results: Result[]; skipped: string[] }
         const [p, ms] = line.split(',');
         if (p && ms) pct.set(Number(p), Number(ms));
       }
-      results.push({ tool: 'ab', rps, p50: pct.get(50)!, p95: pct.get(95)!, requests: complete, errors: failed + non2xx });
+      results.push({ cpuUsPerReq: (lastCpu * 1e6) / complete, tool: 'ab', rps, p50: pct.get(50)!, p95: pct.get(95)!, requests: complete, errors: failed + non2xx });
     }
   }
 
@@ -127,7 +140,7 @@ function benchAll(connections: number): { results: Result[]; skipped: string[] }
     if (!m) skipped.push(`wrk: no result (exit ${r.status}): ${(r.stderr || r.stdout).slice(-400)}`);
     else {
       const [, reqs, durUs, p50Us, p95Us, errs] = m.map(Number) as [number, number, number, number, number, number];
-      results.push({ tool: 'wrk', rps: reqs / (durUs / 1e6), p50: p50Us / 1000, p95: p95Us / 1000, requests: reqs, errors: errs });
+      results.push({ cpuUsPerReq: (lastCpu * 1e6) / reqs, tool: 'wrk', rps: reqs / (durUs / 1e6), p50: p50Us / 1000, p95: p95Us / 1000, requests: reqs, errors: errs });
     }
   }
   rmSync(work, { recursive: true, force: true });
@@ -144,8 +157,8 @@ for (const connections of phases) {
   const { results, skipped } = benchAll(connections);
   complete &&= results.length === 3;
   console.log(`\n${connections} connection${connections > 1 ? 's' : ''}${connections === 10 ? ' (the checklist\'s concurrency; throughput)' : connections === 1 ? ' (one request at a time; latency)' : ''}`);
-  console.log('tool   requests/s   p50 ms   p95 ms   requests   errors');
-  for (const r of results) console.log(`${r.tool.padEnd(5)} ${f(r.rps, 0).padStart(11)} ${f(r.p50, 3).padStart(8)} ${f(r.p95, 3).padStart(8)} ${String(r.requests).padStart(10)} ${String(r.errors).padStart(8)}`);
+  console.log('tool   requests/s   p50 ms   p95 ms   requests   errors   client CPU µs/request');
+  for (const r of results) console.log(`${r.tool.padEnd(5)} ${f(r.rps, 0).padStart(11)} ${f(r.p50, 3).padStart(8)} ${f(r.p95, 3).padStart(8)} ${String(r.requests).padStart(10)} ${String(r.errors).padStart(8)} ${f(r.cpuUsPerReq, 1).padStart(23)}`);
   const by = Object.fromEntries(results.map((r) => [r.tool, r]));
   const k6 = by.k6;
   if (k6 && by.ab) {
@@ -156,6 +169,8 @@ for (const connections of phases) {
     const rpsRatio = k6.rps / by.wrk.rps;
     console.log(`k6/wrk requests/s ratio ${f(rpsRatio)} (target >= 0.50: ${rpsRatio >= 0.5 ? 'met' : 'NOT met'}), p50 ratio ${f(k6.p50 / by.wrk.p50)}, p95 ratio ${f(k6.p95 / by.wrk.p95)}`);
   }
+  if (k6?.cpuUsPerReq && by.ab?.cpuUsPerReq && by.wrk?.cpuUsPerReq)
+    console.log(`client CPU per request: k6 ${f(k6.cpuUsPerReq / by.ab.cpuUsPerReq, 1)}× ab's, ${f(k6.cpuUsPerReq / by.wrk.cpuUsPerReq, 1)}× wrk's (on ${cpus().length} cores shared with the server, the client's CPU per request bounds its requests/s)`);
   if (by.ab && by.wrk) console.log(`ab/wrk requests/s ratio ${f(by.ab.rps / by.wrk.rps)}, p50 ratio ${f(by.ab.p50 / by.wrk.p50)}`);
   for (const sk of skipped) console.log(`skipped ${sk}`);
 }
