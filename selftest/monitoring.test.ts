@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { AlertReceiver, parseWebhookPayload, planWebhook } from '../fixtures/alert-receiver.ts';
-import { dashboardPanelQueries, expandGrafanaVariables, metricNamesIn } from '../fixtures/prometheus.ts';
+import { dashboardPanelQueries, expandGrafanaVariables, metricNamesIn, promtoolFailedAlerts } from '../fixtures/prometheus.ts';
 import { leakVerdict, leastSquares, soakSettings } from '../fixtures/soak.ts';
 import { ConfigError } from '../fixtures/env.ts';
 
@@ -112,4 +112,23 @@ test('a planted leak in a real server fails the leak verdict', async () => {
   } finally {
     child.kill();
   }
+});
+
+test('promtoolFailedAlerts names the alerts whose cases failed, and only those', () => {
+  const output = `Unit Testing:  /etc/prometheus/tests/rag-alerts.test.yml
+  FAILED:
+    alertname: HighMemoryUsage, time: 10m, 
+        exp:[
+            0:
+              Labels:{alertname="HighMemoryUsage", instance="high:9100", job="node-exporter", severity="warning"}
+            ], 
+        got:[]
+    alertname: HighMemoryUsage, time: 12m, 
+        exp:[], 
+        got:[]
+`;
+  assert.deepEqual(promtoolFailedAlerts({ ok: false, output }), ['HighMemoryUsage']);
+  assert.deepEqual(promtoolFailedAlerts({ ok: true, output: 'SUCCESS' }), []);
+  // A failure that names no alert (the test file does not parse) cannot clear any alert.
+  assert.equal(promtoolFailedAlerts({ ok: false, output: 'FAILED:\n    yaml: unmarshal errors:\n  line 3: field foo not found' }), undefined);
 });

@@ -32,7 +32,8 @@ test.describe('Service configuration', () => {
     const dir = target.raw.deployDir;
     if (!dir) return notVerified(testInfo, `${target.mode}: no deployment directory; set RAG_DEPLOY_DIR on the host`);
     const env = existsSync(join(dir, '.env.production')) ? envMap(join(dir, '.env.production')) : new Map();
-    const runs = [...validatePrometheus(dir), ...validateAlertmanager(dir, { email: env.get('ALERT_EMAIL_TO')?.value, webhook: env.get('ALERT_WEBHOOK_URL')?.value })];
+    // Validity only: the rules' unit tests (`promtool test rules`) are judged per alert on PRE-MONSTACK-3 and MON-ALERTS-*.
+    const runs = [...validatePrometheus(dir).filter((r) => r.what !== 'promtool test rules'), ...validateAlertmanager(dir, { email: env.get('ALERT_EMAIL_TO')?.value, webhook: env.get('ALERT_WEBHOOK_URL')?.value })];
     const ds = checkGrafanaDatasource(readFileSync(join(dir, 'monitoring/grafana/provisioning/datasources/prometheus.yml'), 'utf8'));
     await evidence('promtool / amtool', secrets.redact(describeRuns(runs)));
     if (runs.some((r) => r.skipped)) return notVerified(testInfo, `${target.mode}: ${runs.filter((r) => r.skipped).map((r) => r.skipped).join('; ')}`);
