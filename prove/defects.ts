@@ -191,12 +191,20 @@ export const CONFIG_DEFECTS: Defect[] = [
       replaceIn(d, 'nginx/conf.d/rag-system.conf', /(location = \/nginx_status \{[\s\S]*?)auth_basic "RAG System administration";\n\s*auth_basic_user_file \/run\/nginx\/htpasswd;\n/, '$1'),
   },
   {
-    id: 'dotfiles-served',
-    title: 'dotfiles and compose files no longer blocked by Nginx',
+    // (Removing Nginx's dotfile/config deny rules alone exposes nothing here – those paths fall through to the
+    // frontend, which serves no files from disk – so it is not a defect of this deployment. This is the CORS
+    // "fix" that is: reflecting any Origin with credentials on the API.)
+    id: 'cors-reflects-origin',
+    title: 'the API reflects any Origin with Access-Control-Allow-Credentials (a CORS error "fixed" in Nginx)',
     expect: ['P4-ACCESS-2'],
-    mayAlsoFail: ['P4-ACCESS-4', 'P4-DATA-4'],
     projects: ['security'],
-    apply: (d) => replaceIn(d, 'nginx/conf.d/snippets/deny-sensitive.inc', /[\s\S]+/, '# (removed)\n'),
+    apply: (d) =>
+      replaceIn(
+        d,
+        'nginx/conf.d/rag-system.conf',
+        /(location \/api\/v1\/ \{\n)/,
+        '$1        add_header Access-Control-Allow-Origin $http_origin always;\n        add_header Access-Control-Allow-Credentials true always;\n',
+      ),
   },
   // --- directories, configuration, monitoring config ---
   {
