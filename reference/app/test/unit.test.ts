@@ -4,7 +4,10 @@ import { SignJWT } from 'jose';
 import { validateUpload, validateSettings, DEFAULT_SETTINGS, checkFilename, MB } from '../src/backend/validate.js';
 import { ApiError } from '../src/backend/errors.js';
 import { chunkText } from '../src/backend/chunk.js';
-import { excerptOf, isListQuestion, parseQuery, cacheKey } from '../src/backend/query.js';
+import { excerptOf, isListQuestion, parseQuery, cacheKey, rankCandidates, QueryService } from '../src/backend/query.js';
+import { chunkId, docIdOfChunk, EXHAUSTIVE_SEARCH_LIMIT, HNSW, hnswMismatch, type Chroma, type Ranked } from '../src/backend/chroma.js';
+import type { Ollama } from '../src/backend/ollama.js';
+import type { DocRecord, Store } from '../src/backend/store.js';
 import { EventHub } from '../src/backend/events.js';
 import { makeAuth } from '../src/backend/auth.js';
 import { extract } from '../src/backend/extract.js';
@@ -146,4 +149,62 @@ test('stand-in chat answers only from the context, verbatim, and lists documents
   assert.match(none, /couldn't find/);
   const list = answer([{ role: 'system', content: 'Available documents:\n- a.txt\n- b.pdf' }, { role: 'user', content: 'What documents are available?' }]);
   assert.equal(list, 'The following documents are available: a.txt, b.pdf.');
+});
+
+test('vector store: chunk ids carry the document id; an index other than HNSW is detected', () => {
+  const id = chunkId('4f1c2b9e-0000-4000-8000-000000000001', 1217);
+  assert.equal(docIdOfChunk(id), '4f1c2b9e-0000-4000-8000-000000000001');
+  assert.equal(hnswMismatch({ hnsw: { ...HNSW, ef_search: 100, resize_factor: 1.2 } }), null, 'ef_search can differ (searches ask for more)');
+  // What get_or_create returns for a collection made with Chroma's defaults: kept as it is, the config asked for is ignored.
+  const defaults = { hnsw: { space: 'cosine', ef_construction: 100, ef_search: 100, max_neighbors: 16, resize_factor: 1.2, sync_threshold: 1000 } };
+  assert.match(hnswMismatch(defaults)!, /max_neighbors 16 \(want 64\), ef_construction 100 \(want 400\)/);
+  assert.match(hnswMismatch({ hnsw: { ...HNSW, space: 'l2' } })!, /space l2/);
+  assert.match(hnswMismatch({ hnsw: null, spann: {} })!, /no HNSW/);
+  assert.match(hnswMismatch(undefined)!, /no HNSW/);
+});
+
+test('retrieval ranks candidates by similarity, completed documents only, down to the threshold', () => {
+  const r = (doc: string, i: number, distance: number): Ranked => ({ id: chunkId(doc, i), distance });
+  const ranked = [r('b', 0, 0.5), r('a', 3, 0.2), r('a', 1, 0.95), r('pending', 0, 0.1), r('a', 2, 0.7)];
+  const got = rankCandidates(ranked, new Set(['a', 'b']), 0.1, 5).map((h) => h.id);
+  assert.deepEqual(got, ['a:3', 'b:0', 'a:2']);
+  assert.equal(rankCandidates(ranked, new Set(['a', 'b']), 0.1, 1).length, 3, 'a few spare candidates for the context budget');
+});
+
+/** One large document of near-identical chunks (distance 0.98 to the question), one of which holds the fact (0.79). */
+function fakeServices(chunks: number, opts: { lexical?: Ranked[] } = {}) {
+  const doc = (id: string): DocRecord => ({ doc_id: id, task_id: 't', title: `${id}.txt`, file_type: 'txt', content_type: 'text/plain', stored_name: `${id}.txt`, upload_date: '2026-01-01T00:00:00Z', file_size: 1, status: 'completed', processing_progress: 100, error_message: null, chunk_count: chunks, last_updated: '2026-01-01T00:00:00Z' });
+  const calls: Array<{ n: number; whereDocument?: unknown }> = [];
+  const text = (id: string) => (id === chunkId('big', 1000) ? 'Filler. The calibration code of the zq1 turbine is KX-1. Filler.' : 'Filler sentence about the cooling pumps.');
+  const all: Ranked[] = Array.from({ length: chunks }, (_, i) => ({ id: chunkId('big', i), distance: i === 1000 ? 0.79 : 0.98 + (i % 7) / 1000 }));
+  const chroma = {
+    async rank(_e: number[], n: number, whereDocument?: unknown) {
+      calls.push({ n, whereDocument });
+      if (whereDocument) return opts.lexical ?? [];
+      return [...all].sort((a, b) => a.distance - b.distance).slice(0, n);
+    },
+    async getByIds(ids: string[]) {
+      return ids.map((id) => ({ id, document: text(id), metadata: { doc_id: docIdOfChunk(id) } }));
+    },
+  } as unknown as Chroma;
+  const store = { allDocs: async () => [doc('big')] } as unknown as Store;
+  const ollama = { embed: async (q: string[]) => q.map(() => [1]), chat: async () => 'The calibration code of the zq1 turbine is KX-1.' } as unknown as Ollama;
+  return { service: new QueryService(store, chroma, ollama), calls };
+}
+
+test('retrieval scores every chunk up to EXHAUSTIVE_SEARCH_LIMIT, so a fact in the middle of a large document is cited', async () => {
+  const { service, calls } = fakeServices(2435);
+  const a = await service.answer('What is the calibration code of the zq1 turbine?', 5, DEFAULT_SETTINGS);
+  assert.deepEqual(calls, [{ n: EXHAUSTIVE_SEARCH_LIMIT, whereDocument: undefined }], 'one search, wide enough to be exhaustive; no lexical pass needed');
+  assert.equal(a.sources.length, 1, 'the filler chunks are below the similarity threshold');
+  assert.equal(a.sources[0].doc_id, 'big');
+  assert.match(a.sources[0].excerpt, /KX-1/);
+});
+
+test('retrieval beyond EXHAUSTIVE_SEARCH_LIMIT adds chunks with the question\'s salient words', async () => {
+  const { service, calls } = fakeServices(EXHAUSTIVE_SEARCH_LIMIT + 10, { lexical: [{ id: chunkId('big', 1000), distance: 0.79 }] });
+  const a = await service.answer('What is the calibration code of the zq17 turbine?', 5, DEFAULT_SETTINGS);
+  assert.equal(calls.length, 2);
+  assert.deepEqual(JSON.stringify(calls[1].whereDocument).match(/zq17|calibration|turbine/g)?.sort(), ['calibration', 'turbine', 'zq17']);
+  assert.equal(a.sources[0]?.doc_id, 'big');
 });

@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const redis = new Redis(cfg.redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 5000, lazyConnect: false });
   redis.on('error', (e) => logger.warn({ err: e.message }, 'redis connection problem'));
   const store = new Store(redis);
-  const chroma = new Chroma(cfg.chromaUrl, cfg.chromaTenant, cfg.chromaDatabase, cfg.chromaCollection);
+  const chroma = new Chroma(cfg.chromaUrl, cfg.chromaTenant, cfg.chromaDatabase, cfg.chromaCollection, logger.child({ component: 'chroma' }));
   const ollama = new Ollama(cfg.ollamaHost, cfg.ollamaModel, cfg.ollamaEmbedModel, cfg.ollamaTimeoutMs);
   const hub = new EventHub();
   const pipeline = new Pipeline(store, chroma, ollama, hub, cfg.dataDir, cfg.processingConcurrency, logger.child({ component: 'pipeline' }));

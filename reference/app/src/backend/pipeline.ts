@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { Chroma } from './chroma.js';
+import { Chroma, chunkId } from './chroma.js';
 import { chunkText } from './chunk.js';
 import { EventHub } from './events.js';
 import { extract } from './extract.js';
@@ -103,7 +103,7 @@ export class Pipeline {
       for (let i = 0; i < chunks.length; i += 256) {
         const slice = chunks.slice(i, i + 256);
         await this.chroma.add(
-          slice.map((_, j) => `${doc.doc_id}:${i + j}`),
+          slice.map((_, j) => chunkId(doc.doc_id, i + j)),
           embeddings.slice(i, i + 256),
           slice.map((c) => c.text),
           slice.map((c, j) => ({ doc_id: doc.doc_id, title: doc.title, chunk_index: i + j, start: c.start, file_type: doc.file_type })),

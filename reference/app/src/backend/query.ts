@@ -1,6 +1,6 @@
 // Question answering: retrieval by similarity threshold and context budget, generation through Ollama.
 import { createHash } from 'node:crypto';
-import type { Chroma } from './chroma.js';
+import { docIdOfChunk, EXHAUSTIVE_SEARCH_LIMIT, type Chroma, type Ranked } from './chroma.js';
 import { ApiError } from './errors.js';
 import type { Ollama } from './ollama.js';
 import type { DocRecord, Store } from './store.js';
@@ -79,7 +79,6 @@ export function cacheKey(question: string, maxChunks: number, settings: Settings
   return createHash('sha256').update(JSON.stringify({ norm, maxChunks, settings, version, model })).digest('hex');
 }
 
-const PER_DOCUMENT_SEARCH_LIMIT = 25;
 const QUESTION_STOPWORDS = new Set(
   'what which when where whom whose does about there their have with from that this were been into than then they them your would could should tell know give list show document documents file files available please many much'.split(' '),
 );
@@ -95,6 +94,21 @@ export function salientWords(question: string): string[] {
     out.add(lower[0].toUpperCase() + lower.slice(1));
   }
   return [...out].slice(0, 24);
+}
+
+/**
+ * The chunks worth reading, best first: similarity (1 − cosine distance) at least the threshold, of a completed
+ * document; a few more than maxChunks, as the context budget may skip some.
+ */
+export function rankCandidates(ranked: Ranked[], completed: Set<string>, threshold: number, maxChunks: number): Ranked[] {
+  const out: Ranked[] = [];
+  for (const h of [...ranked].sort((a, b) => a.distance - b.distance)) {
+    if (1 - h.distance < threshold) break;
+    if (!completed.has(docIdOfChunk(h.id))) continue;
+    out.push(h);
+    if (out.length >= maxChunks * 3) break;
+  }
+  return out;
 }
 
 const SYSTEM =
@@ -115,37 +129,29 @@ export class QueryService {
     if (isListQuestion(question)) return this.listDocuments(question, [...completed.values()]);
 
     const [qEmbedding] = await this.ollama.embed([question]);
-    const n = Math.min(100, Math.max(maxChunks * 4, 20));
-    let hits = await this.chroma.query(qEmbedding, n);
-    // Approximate search can miss a small document next to a large, tightly clustered one. With few
-    // documents, also search each document exactly (a filtered query) and merge the results.
-    if (completed.size > 0 && completed.size <= PER_DOCUMENT_SEARCH_LIMIT) {
-      const seen = new Set(hits.map((h) => h.id));
-      const perDoc = await Promise.all([...completed.keys()].map((id) => this.chroma.query(qEmbedding, maxChunks, { doc_id: id })));
-      for (const h of perDoc.flat()) if (!seen.has(h.id)) (seen.add(h.id), hits.push(h));
-      hits = hits.sort((a, b) => a.distance - b.distance);
-    }
-    // Hybrid retrieval: chunks containing the question's salient words are ranked by the same vector
-    // similarity (a filtered, exact search), so a rare term is found even where the ANN graph misses it.
-    const words = salientWords(question);
+    let ranked = await this.chroma.rank(qEmbedding, EXHAUSTIVE_SEARCH_LIMIT);
+    // Up to EXHAUSTIVE_SEARCH_LIMIT chunks the ranking above is exact. Beyond, it is approximate: chunks
+    // containing the question's salient words are ranked by the same similarity too (a filtered search, exact
+    // while fewer chunks match than the limit), so a rare term is found even where the ANN graph misses it.
+    const words = ranked.length >= EXHAUSTIVE_SEARCH_LIMIT ? salientWords(question) : [];
     if (words.length > 0) {
       const where_document = words.length === 1 ? { $contains: words[0] } : { $or: words.map((w) => ({ $contains: w })) };
-      const lexical = await this.chroma.query(qEmbedding, n, undefined, where_document).catch(() => []);
-      const seen = new Set(hits.map((h) => h.id));
-      for (const h of lexical) if (!seen.has(h.id)) (seen.add(h.id), hits.push(h));
-      hits = hits.sort((a, b) => a.distance - b.distance);
+      const lexical = await this.chroma.rank(qEmbedding, EXHAUSTIVE_SEARCH_LIMIT, where_document).catch(() => [] as Ranked[]);
+      const seen = new Set(ranked.map((h) => h.id));
+      ranked = [...ranked, ...lexical.filter((h) => !seen.has(h.id))].sort((a, b) => a.distance - b.distance);
     }
+    const candidates = rankCandidates(ranked, new Set(completed.keys()), settings.similarity_threshold, maxChunks);
+    const texts = new Map((await this.chroma.getByIds(candidates.map((c) => c.id))).map((h) => [h.id, h.document]));
     const chosen: Array<{ doc: DocRecord; text: string; score: number }> = [];
     let budget = settings.max_context_tokens;
-    for (const h of hits) {
-      const score = 1 - h.distance;
-      if (score < settings.similarity_threshold) continue;
-      const doc = completed.get(String(h.metadata.doc_id));
-      if (!doc) continue;
-      const cost = estimateTokens(h.document) + 12;
+    for (const c of candidates) {
+      const text = texts.get(c.id);
+      const doc = completed.get(docIdOfChunk(c.id));
+      if (text === undefined || !doc) continue;
+      const cost = estimateTokens(text) + 12;
       if (cost > budget) continue;
       budget -= cost;
-      chosen.push({ doc, text: h.document, score });
+      chosen.push({ doc, text, score: 1 - c.distance });
       if (chosen.length >= maxChunks) break;
     }
     if (chosen.length === 0) {
