@@ -65,13 +65,12 @@ function childCpuSeconds(): number {
   return (Number(fields[13]) + Number(fields[14])) / 100;
 }
 
-let lastCpu = 0;
+/** Runs a tool to completion; cpuSeconds is the CPU it used itself (user + system). */
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
   const cpu0 = childCpuSeconds();
   const r = spawnSync(cmd, args, { cwd: REPO_ROOT, encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024 });
   if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
-  lastCpu = childCpuSeconds() - cpu0;
-  return r;
+  return { ...r, cpuSeconds: childCpuSeconds() - cpu0 };
 }
 const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
@@ -98,7 +97,7 @@ function benchAll(connections: number): { results: Result[]; skipped: string[] }
     else {
       const m = JSON.parse(readFileSync(file, 'utf8')).metrics;
       const d = m.http_req_duration.values;
-      results.push({ cpuUsPerReq: (lastCpu * 1e6) / m.http_reqs.values.count, tool: 'k6', rps: m.http_reqs.values.rate, p50: d.med, p95: d['p(95)'], requests: m.http_reqs.values.count, errors: Math.round((m.http_req_failed?.values.rate ?? 0) * m.http_reqs.values.count) });
+      results.push({ cpuUsPerReq: (r.cpuSeconds * 1e6) / m.http_reqs.values.count, tool: 'k6', rps: m.http_reqs.values.rate, p50: d.med, p95: d['p(95)'], requests: m.http_reqs.values.count, errors: Math.round((m.http_req_failed?.values.rate ?? 0) * m.http_reqs.values.count) });
     }
   }
 
@@ -118,7 +117,7 @@ function benchAll(connections: number): { results: Result[]; skipped: string[] }
         const [p, ms] = line.split(',');
         if (p && ms) pct.set(Number(p), Number(ms));
       }
-      results.push({ cpuUsPerReq: (lastCpu * 1e6) / complete, tool: 'ab', rps, p50: pct.get(50)!, p95: pct.get(95)!, requests: complete, errors: failed + non2xx });
+      results.push({ cpuUsPerReq: (r.cpuSeconds * 1e6) / complete, tool: 'ab', rps, p50: pct.get(50)!, p95: pct.get(95)!, requests: complete, errors: failed + non2xx });
     }
   }
 
@@ -140,7 +139,7 @@ function benchAll(connections: number): { results: Result[]; skipped: string[] }
     if (!m) skipped.push(`wrk: no result (exit ${r.status}): ${(r.stderr || r.stdout).slice(-400)}`);
     else {
       const [, reqs, durUs, p50Us, p95Us, errs] = m.map(Number) as [number, number, number, number, number, number];
-      results.push({ cpuUsPerReq: (lastCpu * 1e6) / reqs, tool: 'wrk', rps: reqs / (durUs / 1e6), p50: p50Us / 1000, p95: p95Us / 1000, requests: reqs, errors: errs });
+      results.push({ cpuUsPerReq: (r.cpuSeconds * 1e6) / reqs, tool: 'wrk', rps: reqs / (durUs / 1e6), p50: p50Us / 1000, p95: p95Us / 1000, requests: reqs, errors: errs });
     }
   }
   rmSync(work, { recursive: true, force: true });

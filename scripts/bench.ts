@@ -17,7 +17,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { JSONReport, JSONReportSuite } from '@playwright/test/reporter';
+import type { JSONReport } from '@playwright/test/reporter';
+import { collectTests } from '../checklist/results.ts';
 import { REPO_ROOT } from '../fixtures/env.ts';
 
 const argv = process.argv.slice(2);
@@ -35,7 +36,7 @@ const row = (what: string, seconds: number | null, detail = '') => rows.push({ w
 
 function sh(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): { status: number | null; out: string; seconds: number } {
   const t0 = performance.now();
-  // Output is shown as it comes (inherit) for the long gate run; captured for the set-up whose lines we parse.
+  // Captured, not shown: the set-up's step lines are parsed, the gate's output is saved to reports/bench/.
   const r = spawnSync(cmd, args, { cwd, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
   return { status: r.status, out: `${r.stdout ?? ''}\n${r.stderr ?? ''}`, seconds: (performance.now() - t0) / 1000 };
 }
@@ -77,26 +78,17 @@ interface Span {
 
 function gateFromReport(report: JSONReport, wall?: number): void {
   const spans = new Map<string, Span>();
-  const tests: Array<{ project: string; title: string; seconds: number }> = [];
-  const walk = (s: JSONReportSuite, file: string) => {
-    for (const spec of s.specs) {
-      for (const t of spec.tests) {
-        for (const res of t.results) {
-          const start = Date.parse(res.startTime);
-          const sp = spans.get(t.projectName) ?? { start, end: start, tests: 0, failed: 0, skipped: 0 };
-          sp.start = Math.min(sp.start, start);
-          sp.end = Math.max(sp.end, start + res.duration);
-          sp.tests++;
-          if (res.status === 'failed' || res.status === 'timedOut') sp.failed++;
-          if (res.status === 'skipped') sp.skipped++;
-          spans.set(t.projectName, sp);
-          tests.push({ project: t.projectName, title: `${file} › ${spec.title}`, seconds: res.duration / 1000 });
-        }
-      }
-    }
-    for (const c of s.suites ?? []) walk(c, file);
-  };
-  for (const s of report.suites) walk(s, s.file);
+  const tests = collectTests(report).filter((t) => t.startTime);
+  for (const t of tests) {
+    const start = Date.parse(t.startTime!);
+    const sp = spans.get(t.project) ?? { start, end: start, tests: 0, failed: 0, skipped: 0 };
+    sp.start = Math.min(sp.start, start);
+    sp.end = Math.max(sp.end, start + t.durationMs);
+    sp.tests++;
+    if (t.outcome === 'failed') sp.failed++;
+    if (t.outcome === 'skipped') sp.skipped++;
+    spans.set(t.project, sp);
+  }
   const runStart = Date.parse(report.stats.startTime);
   row('full hermetic gate, wall (images built)', wall ?? report.stats.duration / 1000, `${report.stats.expected} passed, ${report.stats.unexpected} failed, ${report.stats.skipped} not verified (skipped), ${report.stats.flaky} flaky${wall ? '; includes rendering the checklist and the Allure report' : '; Playwright run only'}`);
   const setup = spans.get('setup');
@@ -106,11 +98,9 @@ function gateFromReport(report: JSONReport, wall?: number): void {
     if (project === 'setup') continue;
     row(`  phase ${project}`, (sp.end - sp.start) / 1000, `${sp.tests} tests${sp.failed ? `, ${sp.failed} failed` : ''}${sp.skipped ? `, ${sp.skipped} not verified` : ''}; starts at +${((sp.start - runStart) / 1000).toFixed(0)} s`);
   }
-  tests.sort((a, b) => b.seconds - a.seconds);
-  const top = tests.slice(0, 8);
-  const topSum = top.reduce((n, t) => n + t.seconds, 0);
-  row('slowest 8 tests together', topSum, 'where the time goes:');
-  for (const t of top) row(`  ${t.project}: ${t.title.slice(0, 90)}`, t.seconds);
+  const top = [...tests].sort((a, b) => b.durationMs - a.durationMs).slice(0, 8);
+  row('slowest 8 tests together', top.reduce((n, t) => n + t.durationMs, 0) / 1000, 'where the time goes:');
+  for (const t of top) row(`  ${t.project}: ${`${t.file} › ${t.title}`.slice(0, 90)}`, t.durationMs / 1000);
 }
 
 function benchGate(): void {

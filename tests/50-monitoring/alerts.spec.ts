@@ -91,6 +91,9 @@ test('an Ollama outage makes queries fail, fires HighQueryFailureRate and Alertm
   const c = await container(name!);
   const o: Outage = { stoppedAt: Date.now(), statuses: {}, fired: {} };
   outage = o;
+  const firing = (is: (a: ReceivedAlert) => boolean) => (a: ReceivedAlert) => is(a) && a.status === 'firing' && a.receivedAt >= o.stoppedAt;
+  const firedHq = firing(isQueryFailureRate);
+  const firedSu = firing(isServiceUnavailable);
   await c.stop({ t: 2 });
   try {
     // Distinct questions (no cache hit), one every 2 s, until both alerts arrive or 5 minutes pass.
@@ -100,9 +103,9 @@ test('an Ollama outage makes queries fail, fires HighQueryFailureRate and Alertm
       const ex = await http.fetch(`${backend}/query`, { json: { question: `Which model answers alert probe ${o.stoppedAt}-${i++}?` }, timeoutMs: 20_000 }).catch(() => undefined);
       if (ex) o.statuses[ex.status] = (o.statuses[ex.status] ?? 0) + 1;
       // Paces the queries: returns early when one of the awaited alerts arrives.
-      await rx.waitFor((a) => a.status === 'firing' && a.receivedAt >= o.stoppedAt && ((!o.fired.HighQueryFailureRate && isQueryFailureRate(a)) || (!o.fired.ServiceUnavailable && isServiceUnavailable(a))), 2_000);
-      o.fired.HighQueryFailureRate ??= rx.alerts.find((a) => isQueryFailureRate(a) && a.status === 'firing' && a.receivedAt >= o.stoppedAt);
-      o.fired.ServiceUnavailable ??= rx.alerts.find((a) => isServiceUnavailable(a) && a.status === 'firing' && a.receivedAt >= o.stoppedAt);
+      await rx.waitFor((a) => (!o.fired.HighQueryFailureRate && firedHq(a)) || (!o.fired.ServiceUnavailable && firedSu(a)), 2_000);
+      o.fired.HighQueryFailureRate ??= rx.alerts.find(firedHq);
+      o.fired.ServiceUnavailable ??= rx.alerts.find(firedSu);
     }
   } finally {
     await c.start().catch((e) => (o.problem = `could not start ${STOPPED} again: ${(e as Error).message}`));

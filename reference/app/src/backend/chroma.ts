@@ -52,6 +52,11 @@ export function hnswMismatch(configuration: any): string | null {
 
 const REBUILD_PAGE = 256;
 
+/** The collection asked for does not exist (any more): Chroma answers 404 or names it in the message. */
+function isMissing(e: any): boolean {
+  return e?.status === 404 || /does not exist|not found/i.test(String(e?.message));
+}
+
 export class Chroma {
   private opening: Promise<string> | null = null;
   constructor(
@@ -102,7 +107,7 @@ export class Chroma {
     try {
       return await this.call('GET', `${this.dbPath}/collections/${encodeURIComponent(name)}`);
     } catch (e: any) {
-      if (e.status === 404 || /does not exist/i.test(String(e.message))) return null;
+      if (isMissing(e)) return null;
       throw e;
     }
   }
@@ -165,7 +170,7 @@ export class Chroma {
     try {
       return await op(`${this.dbPath}/collections/${id}`);
     } catch (e: any) {
-      if (e.status === 404 || /does not exist|not found/i.test(String(e.message))) {
+      if (isMissing(e)) {
         this.opening = null;
         const again = await this.ensureCollection();
         return op(`${this.dbPath}/collections/${again}`);
