@@ -19,6 +19,7 @@ import {
   checkEnvFilePermissions,
   checkFilesPresent,
   checkGrafanaDatasource,
+  readComposeServices,
   checkNoPlaceholders,
   checkNotificationChannels,
   checkRequiredVariable,
@@ -65,6 +66,35 @@ test('the generated reference deployment passes every file check', () => {
   assert.deepEqual(checkChecklistAlerts(readAlertRules(join(base, 'monitoring/prometheus/rules'))).problems, []);
   assert.deepEqual(checkNotificationChannels(readFileSync(join(base, 'monitoring/alertmanager/alertmanager.yml'), 'utf8')).problems, []);
   assert.deepEqual(checkGrafanaDatasource(readFileSync(join(base, 'monitoring/grafana/provisioning/datasources/prometheus.yml'), 'utf8')).problems, []);
+  const services = readComposeServices(base);
+  assert.deepEqual(checkGrafanaDatasource(readFileSync(join(base, 'monitoring/grafana/provisioning/datasources/prometheus.yml'), 'utf8'), services).problems, []);
+  assert.deepEqual(checkRequiredVariable(envMap(join(base, '.env.production')), 'OLLAMA_HOST', services).problems, []);
+});
+
+test('compose services are read with their network names and container ports', () => {
+  const services = readComposeServices(base);
+  const prom = services.find((s) => s.name === 'prometheus');
+  assert.deepEqual(prom?.ports, [9090]);
+  assert.deepEqual(services.find((s) => s.name === 'ollama')?.ports, [11434]);
+  assert.ok(services.some((s) => s.name === 'grafana'), 'profile-only services are read too');
+});
+
+test('a Grafana datasource on a host that is no compose service, or on the wrong port, fails', () => {
+  const services = readComposeServices(base);
+  const yaml = (url: string) => `apiVersion: 1\ndatasources:\n  - name: Prometheus\n    type: prometheus\n    url: ${url}\n`;
+  assert.match(checkGrafanaDatasource(yaml('http://prometheus-old:9090'), services).problems.join(), /no service of the compose files is called "prometheus-old" \(Prometheus runs as prometheus:9090\)/);
+  assert.match(checkGrafanaDatasource(yaml('http://prometheus:9091'), services).problems.join(), /service "prometheus" listens on 9090, not 9091/);
+  assert.match(checkGrafanaDatasource(yaml('http://alertmanager:9093'), services).problems.join(), /service "alertmanager" .* is not Prometheus/);
+  assert.deepEqual(checkGrafanaDatasource(yaml('https://prometheus.example.org:9090'), services).problems, []);
+});
+
+test('OLLAMA_HOST on a port the ollama service does not listen on fails; host.docker.internal is accepted', () => {
+  const services = readComposeServices(base);
+  const env = (v: string) => new Map([['OLLAMA_HOST', { key: 'OLLAMA_HOST', value: v, line: 1 }]]);
+  assert.match(checkRequiredVariable(env('http://ollama:11435'), 'OLLAMA_HOST', services).problems.join(), /service "ollama" listens on 11434, not 11435/);
+  assert.match(checkRequiredVariable(env('http://olama:11434'), 'OLLAMA_HOST', services).problems.join(), /no service of the compose files is called "olama"/);
+  assert.match(checkRequiredVariable(env('http://redis:6379'), 'OLLAMA_HOST', services).problems.join(), /is not Ollama/);
+  assert.deepEqual(checkRequiredVariable(env('http://host.docker.internal:11434'), 'OLLAMA_HOST', services).problems, []);
 });
 
 test('mode 644 on .env.production fails the permission line', () => {

@@ -4,7 +4,7 @@
  */
 import type { TestInfo } from '@playwright/test';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { checkCreatedFromTemplate, checkRequiredVariable, describeProblems, envMap } from '../../fixtures/envfile-checks.ts';
+import { checkCreatedFromTemplate, checkRequiredVariable, describeProblems, envMap, readComposeServices } from '../../fixtures/envfile-checks.ts';
 import { REQUIRED_ENV_VARS } from '../../fixtures/thresholds.ts';
 import type { TargetView } from '../../fixtures/target.ts';
 import { join } from 'node:path';
@@ -27,7 +27,7 @@ const RULE: Record<(typeof REQUIRED_ENV_VARS)[number], string> = {
   JWT_SECRET: '64+ random characters',
   REDIS_PASSWORD: 'a strong password',
   GRAFANA_PASSWORD: 'a strong password',
-  OLLAMA_HOST: 'a well-formed URL',
+  OLLAMA_HOST: 'a URL of the deployment\'s Ollama',
   SSL_ENABLED: 'true',
   LOG_LEVEL: 'INFO',
 };
@@ -54,7 +54,9 @@ test.describe('Environment configuration', () => {
     test(`${key} is configured (${RULE[key]})`, verifies(IDS[key]), async ({ target, evidence }, testInfo) => {
       const p = envPath(target, testInfo);
       if (!p) return;
-      const c = checkRequiredVariable(envMap(p), key);
+      // OLLAMA_HOST is judged against the compose files' services when the deployment directory is visible.
+      const services = key === 'OLLAMA_HOST' && target.raw.deployDir ? readComposeServices(target.raw.deployDir) : undefined;
+      const c = checkRequiredVariable(envMap(p), key, services);
       await evidence(key, c.details.join('\n') || c.problems.join('\n'));
       expect(c.problems, describeProblems(key, c)).toEqual([]);
     });

@@ -5,7 +5,7 @@
  */
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
 import { describeRuns, validateAlertmanager, validatePrometheus } from '../../fixtures/host.ts';
-import { checkChecklistAlerts, checkGrafanaDatasource, checkNotificationChannels, describeProblems, envMap, readAlertRules } from '../../fixtures/envfile-checks.ts';
+import { checkChecklistAlerts, checkGrafanaDatasource, readComposeServices, checkNotificationChannels, describeProblems, envMap, readAlertRules } from '../../fixtures/envfile-checks.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -31,7 +31,7 @@ test.describe('Monitoring stack configuration', () => {
     if (!dir) return notVerified(testInfo, `${target.mode}: no deployment directory; set RAG_DEPLOY_DIR on the host`);
     const f = join(dir, 'monitoring/grafana/provisioning/datasources/prometheus.yml');
     expect(existsSync(f), `${f} is missing`).toBe(true);
-    const c = checkGrafanaDatasource(readFileSync(f, 'utf8'));
+    const c = checkGrafanaDatasource(readFileSync(f, 'utf8'), readComposeServices(dir));
     await evidence('Grafana datasource', [...c.details, ...c.problems].join('\n'));
     expect(c.problems, describeProblems('Grafana datasource', c)).toEqual([]);
   });

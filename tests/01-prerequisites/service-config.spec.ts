@@ -5,7 +5,7 @@
  */
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
 import { describeRuns, validateAlertmanager, validateComposeFiles, validateNginx, validatePrometheus, type ToolRun } from '../../fixtures/host.ts';
-import { checkExecutable, checkGrafanaDatasource, describeProblems, envMap } from '../../fixtures/envfile-checks.ts';
+import { checkExecutable, checkGrafanaDatasource, readComposeServices, describeProblems, envMap } from '../../fixtures/envfile-checks.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,7 +34,7 @@ test.describe('Service configuration', () => {
     const env = existsSync(join(dir, '.env.production')) ? envMap(join(dir, '.env.production')) : new Map();
     // Validity only: the rules' unit tests (`promtool test rules`) are judged per alert on PRE-MONSTACK-3 and MON-ALERTS-*.
     const runs = [...validatePrometheus(dir).filter((r) => r.what !== 'promtool test rules'), ...validateAlertmanager(dir, { email: env.get('ALERT_EMAIL_TO')?.value, webhook: env.get('ALERT_WEBHOOK_URL')?.value })];
-    const ds = checkGrafanaDatasource(readFileSync(join(dir, 'monitoring/grafana/provisioning/datasources/prometheus.yml'), 'utf8'));
+    const ds = checkGrafanaDatasource(readFileSync(join(dir, 'monitoring/grafana/provisioning/datasources/prometheus.yml'), 'utf8'), readComposeServices(dir));
     await evidence('promtool / amtool', secrets.redact(describeRuns(runs)));
     if (runs.some((r) => r.skipped)) return notVerified(testInfo, `${target.mode}: ${runs.filter((r) => r.skipped).map((r) => r.skipped).join('; ')}`);
     expect(failed(runs), 'monitoring configuration rejected by the tools').toEqual([]);

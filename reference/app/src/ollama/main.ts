@@ -14,11 +14,14 @@ interface Model {
   details: Record<string, unknown>;
 }
 
+/**
+ * The models "pulled" into this service: OLLAMA_MODELS (comma-separated, default llama2:7b). What the backend is
+ * configured to use (OLLAMA_MODEL) is deliberately not added: a model configured but never pulled is a real
+ * deployment mistake, and this service answers it as Ollama does (404 "try pulling it first").
+ */
 function modelList(): Model[] {
   const names = new Set<string>();
   for (const n of (optional('OLLAMA_MODELS') ?? 'llama2:7b').split(',')) if (n.trim()) names.add(withTag(n.trim()));
-  const extra = optional('OLLAMA_MODEL');
-  if (extra) names.add(withTag(extra));
   return [...names].map((name) => {
     const family = name.split(':')[0].replace(/[0-9.]+$/, '') || 'llama';
     const sizeTag = name.split(':')[1] ?? 'latest';
