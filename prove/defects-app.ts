@@ -66,8 +66,9 @@ export const APP_DEFECTS: Defect[] = [
     title: 'defective build: answers cite a document that does not contain the excerpt (off-by-one in the source lookup)',
     expect: ['P3-QUERY-3'],
     // Every answer's sources are wrong: the factual/summary/comparison and chat checks look at sources too,
-    // as do searchability (the fact's document must be cited) and the soak's golden questions.
-    mayAlsoFail: ['P3-QUERY-1', 'P3-QUERY-2', 'P3-QUERY-4', 'P3-UPLOAD-5', 'P3-LOAD-2', 'P3-BENCH-1', 'STAB-UX-3'],
+    // as do searchability (the fact's document must be cited), the soak's golden questions, and the settings and
+    // restart-recovery checks, which watch the planted document being cited.
+    mayAlsoFail: ['P3-QUERY-1', 'P3-QUERY-2', 'P3-QUERY-4', 'P3-UPLOAD-5', 'P3-LOAD-2', 'P3-BENCH-1', 'STAB-UX-3', 'P3-INTEG-3', 'P3-INTEG-4'],
     projects: ['integration'],
     apply: defectiveBackend('app-wrong-citations', [
       {
@@ -135,7 +136,7 @@ export const APP_DEFECTS: Defect[] = [
     expect: ['P3-UPLOAD-4', 'P3-UPLOAD-5'],
     // Nothing is ever indexed: UI uploads never complete, planted documents never complete (every query
     // check), the WebSocket ends in "failed", uploads under load fail, and the processing-failure alert may fire.
-    mayAlsoFail: ['P3-UPLOAD-1', 'P3-UPLOAD-3', ...QUERY_ITEMS, 'P3-INTEG-1', 'P3-INTEG-2', 'P3-INTEG-4', 'P3-LOAD-2', 'P3-BENCH-1', 'MON-ALERTS-5'],
+    mayAlsoFail: ['P3-UPLOAD-1', 'P3-UPLOAD-3', ...QUERY_ITEMS, 'P3-INTEG-1', 'P3-INTEG-2', 'P3-INTEG-3', 'P3-INTEG-4', 'P3-LOAD-2', 'P3-BENCH-1', 'MON-ALERTS-5'],
     projects: ['integration'],
     apply: defectiveBackend('app-processing-fails', [
       {

@@ -99,15 +99,24 @@ export const CONFIG_DEFECTS: Defect[] = [
     id: 'secret-in-compose',
     title: 'API_SECRET_KEY written into the compose file in plain text',
     expect: ['P4-DATA-4'],
+    // A backup copies the compose files, so the key lands in the backups in plain text too.
+    mayAlsoFail: ['P4-DATA-3'],
     projects: ['security'],
     apply: (d) => replaceIn(d, PROD, '      REDIS_HOST: redis\n', `      REDIS_HOST: redis\n      API_SECRET_KEY: "${getEnv(d, 'API_SECRET_KEY')}"\n`),
   },
   {
+    // The suite makes a backup with the deployment's own script when there is none, so the defect lives in the
+    // script: its umask and permission fixes "simplified" away, backups come out 755/644 and anyone can read them.
     id: 'backups-world-readable',
-    title: 'backups/ readable by everyone',
+    title: 'backup.sh writes with umask 022 and no chmod: backups/ and the backups readable by everyone',
     expect: ['P4-DATA-3'],
     projects: ['security'],
-    apply: (d) => chmod(d, 'backups', 0o755),
+    apply: (d) => {
+      replaceIn(d, 'scripts/backup.sh', 'umask 077\n', 'umask 022\n');
+      replaceIn(d, 'scripts/backup.sh', 'chmod 700 "$dir/backups"\n', '');
+      replaceIn(d, 'scripts/backup.sh', 'find "$partial" -type d -exec chmod 700 {} +\nfind "$partial" -type f -exec chmod 600 {} +\n', '');
+      chmod(d, 'backups', 0o755);
+    },
   },
   // --- TLS ---
   {
@@ -134,7 +143,7 @@ export const CONFIG_DEFECTS: Defect[] = [
     expect: ['PRE-TLS-4'],
     projects: ['prerequisites'],
     apply: (d) =>
-      run(d, 'sh', ['-c', 'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null -subj "/CN=RAG Staging Root CA" -days 30 -out ssl/staging-ca.crt 2>/dev/null && cat ssl/server.crt ssl/staging-ca.crt > ssl/chain.pem && rm ssl/staging-ca.crt']),
+      run(d, 'sh', ['-c', 'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null -subj "/CN=RAG Staging Root CA" -days 3650 -out ssl/staging-ca.crt 2>/dev/null && cat ssl/server.crt ssl/staging-ca.crt > ssl/chain.pem && rm ssl/staging-ca.crt']),
   },
   // --- headers, exposure, auth (Phase 4) ---
   {
@@ -157,7 +166,8 @@ export const CONFIG_DEFECTS: Defect[] = [
     id: 'backend-public',
     title: 'backend port 8000 published on 0.0.0.0',
     expect: ['P4-NETSEC-1', 'P4-NETSEC-2'],
-    mayAlsoFail: ['PRE-NETWORK-2'],
+    // P4-DATA-2 accepts plain-text inter-service traffic only while no internal port faces outside.
+    mayAlsoFail: ['PRE-NETWORK-2', 'P4-DATA-2'],
     projects: ['security'],
     fast: true,
     apply: (d) => replaceIn(d, PROD, '"127.0.0.1:${RAG_BACKEND_PORT-8000}:8000"', '"0.0.0.0:${RAG_BACKEND_PORT-8000}:8000"'),
@@ -166,6 +176,7 @@ export const CONFIG_DEFECTS: Defect[] = [
     id: 'redis-public',
     title: 'Redis published on 0.0.0.0',
     expect: ['P4-NETSEC-1', 'P4-NETSEC-2'],
+    mayAlsoFail: ['P4-DATA-2'],
     projects: ['security'],
     apply: (d) => replaceIn(d, MON, '"127.0.0.1:${RAG_REDIS_PORT-6379}:6379"', '"0.0.0.0:${RAG_REDIS_PORT-6379}:6379"'),
   },
@@ -259,15 +270,20 @@ export const CONFIG_DEFECTS: Defect[] = [
     id: 'grafana-datasource-wrong',
     title: 'Grafana datasource points at the wrong Prometheus',
     expect: ['PRE-MONSTACK-2'],
+    // The monitoring configuration check validates Grafana's provisioning as well.
+    mayAlsoFail: ['PRE-SVCCONF-2'],
     projects: ['prerequisites'],
     apply: (d) => replaceIn(d, 'monitoring/grafana/provisioning/datasources/prometheus.yml', 'http://prometheus:9090', 'http://prometheus-old:9090'),
   },
   {
+    // The stand-in lists only the models "pulled" into it (OLLAMA_MODELS in the compose file), as Ollama does.
     id: 'ollama-model-missing',
-    title: 'the required model is not available in Ollama',
+    title: 'OLLAMA_MODEL switched to llama3:8b, which was never pulled into Ollama',
     expect: ['PRE-OLLAMA-2'],
+    // The generation round trip asks for the configured model and gets Ollama's 404.
+    mayAlsoFail: ['PRE-OLLAMA-4'],
     projects: ['prerequisites'],
-    apply: (d) => setEnv(d, 'OLLAMA_MODELS', 'mistral:7b'),
+    apply: (d) => setEnv(d, 'OLLAMA_MODEL', 'llama3:8b'),
   },
   {
     id: 'ollama-host-wrong',
