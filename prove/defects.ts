@@ -145,6 +145,16 @@ export const CONFIG_DEFECTS: Defect[] = [
     apply: (d) =>
       run(d, 'sh', ['-c', 'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null -subj "/CN=RAG Staging Root CA" -days 3650 -out ssl/staging-ca.crt 2>/dev/null && cat ssl/server.crt ssl/staging-ca.crt > ssl/chain.pem && rm ssl/staging-ca.crt']),
   },
+  // --- rollback ---
+  {
+    // The restore script "fixed" after it refused a backup once: checksum problems now only warn, so a damaged
+    // backup is restored over the live data in the middle of a rollback.
+    id: 'restore-ignores-checksums',
+    title: 'restore.sh warns about checksum mismatches instead of refusing the backup',
+    expect: ['RB-RESTORE-1', 'RB-RESTORE-2'],
+    projects: ['rollback'],
+    apply: (d) => replaceIn(d, 'scripts/restore.sh', '[ "$bad" = 0 ] || refuse "see the file(s) named above"', '[ "$bad" = 0 ] || echo "restore: warning: checksum problems ignored (see above)" >&2'),
+  },
   // --- headers, exposure, auth (Phase 4) ---
   {
     id: 'hsts-dropped',
