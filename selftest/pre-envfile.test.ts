@@ -95,6 +95,7 @@ test('OLLAMA_HOST on a port the ollama service does not listen on fails; host.do
   assert.match(checkRequiredVariable(env('http://olama:11434'), 'OLLAMA_HOST', services).problems.join(), /no service of the compose files is called "olama"/);
   assert.match(checkRequiredVariable(env('http://redis:6379'), 'OLLAMA_HOST', services).problems.join(), /is not Ollama/);
   assert.deepEqual(checkRequiredVariable(env('http://host.docker.internal:11434'), 'OLLAMA_HOST', services).problems, []);
+  assert.match(checkRequiredVariable(env('http://localhost:11434'), 'OLLAMA_HOST', services).problems.join(), /inside a container that is the container itself/);
 });
 
 test('mode 644 on .env.production fails the permission line', () => {
