@@ -35,9 +35,9 @@ test.describe('Ollama setup', () => {
     await evidence('GET /api/tags', ex);
     expect(ex.status, `GET /api/tags should answer 200, got ${ex.status}`).toBe(200);
     const names = (http.json<{ models?: Array<{ name: string; model?: string }> }>(ex).models ?? []).flatMap((m) => [m.name, m.model ?? m.name]);
-    const source = target.config.ollamaModel ? 'RAG_OLLAMA_MODEL' : target.secrets.get('OLLAMA_MODEL') ? "the deployment's OLLAMA_MODEL" : "the checklist's default";
-    const missing = target.ollamaModels.filter((want) => !(names.includes(want) || (!want.includes(':') && names.includes(`${want}:latest`))));
-    testInfo.annotations.push({ type: 'info', description: `needs ${target.ollamaModels.join(', ')} (${source}); Ollama has ${[...new Set(names)].join(', ') || 'no models'}` });
+    const { models, source } = target.ollamaModels;
+    const missing = models.filter((want) => !(names.includes(want) || (!want.includes(':') && names.includes(`${want}:latest`))));
+    testInfo.annotations.push({ type: 'info', description: `needs ${models.join(', ')} (${source}); Ollama has ${[...new Set(names)].join(', ') || 'no models'}` });
     expect(missing, `model(s) ${missing.join(', ')} (${source}) not downloaded; Ollama has: ${[...new Set(names)].join(', ') || 'no models'} (run: ${missing.map((m) => `ollama pull ${m}`).join('; ')})`).toEqual([]);
   });
 
@@ -45,7 +45,7 @@ test.describe('Ollama setup', () => {
     const url = target.url('ollama');
     if (!url) return notVerified(testInfo, `${target.mode}: Ollama's port is not reachable from here; set RAG_OLLAMA_URL`);
     test.setTimeout(GENERATE_BOUND_MS * 2 + 10_000);
-    const model = target.ollamaModels[0]!;
+    const model = target.ollamaModels.models[0]!;
     const gen = await http.fetch(`${url}/api/generate`, { method: 'POST', json: { model, prompt: 'Reply with one short sentence: what is a release checklist?', stream: false, options: { num_predict: 32 } }, timeoutMs: GENERATE_BOUND_MS + 5_000 });
     await evidence('POST /api/generate', gen);
     expect(gen.status, `POST /api/generate with ${model} should answer 200, got ${gen.status}: ${gen.body.slice(0, 200)}`).toBe(200);

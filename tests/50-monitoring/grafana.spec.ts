@@ -13,7 +13,7 @@ import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
 import { Prometheus, generateTraffic, dashboardPanelQueries, expandGrafanaVariables, metricNamesIn } from '../../fixtures/prometheus.ts';
 import type { TargetView } from '../../fixtures/target.ts';
 import type { HttpClient } from '../../fixtures/http.ts';
-import { checkGrafanaDatasource, describeProblems, readComposeServices } from '../../fixtures/envfile-checks.ts';
+import { checkPrometheusDatasources, describeProblems, readComposeServices, type GrafanaDatasource } from '../../fixtures/envfile-checks.ts';
 
 /** The checklist's three dashboards, how a dashboard file is recognised as each. */
 const DASHBOARDS = [
@@ -99,7 +99,7 @@ test.describe('Grafana dashboards', () => {
     const prom = ds.find((d) => d.type === 'prometheus');
     expect(prom, 'a Prometheus datasource').toBeDefined();
     // The same judgement as PRE-MONSTACK-2: the URL names the compose service that runs Prometheus, on its port.
-    const pointed = checkGrafanaDatasource(files.map((f) => readFileSync(join(dir, f), 'utf8')).find((t) => /type:\s*prometheus/.test(t)) ?? '', readComposeServices(deployDir));
+    const pointed = checkPrometheusDatasources(ds.filter((d) => d.type === 'prometheus') as GrafanaDatasource[], readComposeServices(deployDir));
     expect(pointed.problems, describeProblems('the datasource should point at the deployment\'s Prometheus service', pointed)).toEqual([]);
     expect(prom!.basicAuth, 'Prometheus requires basic auth, so the datasource must send it').toBe(true);
     expect(JSON.stringify(prom!.secureJsonData ?? {}), 'the datasource password comes from the environment, not the file').toMatch(/\$__env\{|\$\{/);
