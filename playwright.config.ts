@@ -1,6 +1,6 @@
 import { defineConfig, devices } from '@playwright/test';
 import { existsSync } from 'node:fs';
-import { resultsSettings } from './fixtures/env.ts';
+import { resultsSettings } from './core/config.ts';
 
 const results = resultsSettings();
 

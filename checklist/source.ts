@@ -7,23 +7,25 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ChecklistItem, OutlineLine, Phase } from './model.ts';
-import { REPO_ROOT } from '../fixtures/env.ts';
+import { CHECKLIST_SOURCE, REPO_ROOT } from '../core/paths.ts';
+import { checklistOverride } from '../core/config.ts';
 
 export { REPO_ROOT };
 export const CHECKLIST_DIR = resolve(REPO_ROOT, 'checklist');
 
-/** CHECKLIST_MD, else ../shared/CHECKLIST.md beside the repository, else /work/shared/CHECKLIST.md. */
+/**
+ * The checklist the product ships (checklist/source/CHECKLIST.md, the customer's text verbatim); CHECKLIST_MD
+ * points at another copy for a customer whose checklist has moved on (its sha256 must then match
+ * checklist.yaml, or the build reports the drift).
+ */
 export function checklistMdPath(): string {
-  const fromEnv = process.env.CHECKLIST_MD;
-  if (fromEnv && fromEnv.trim() !== '') {
-    const p = resolve(fromEnv.trim());
-    if (!existsSync(p)) throw new Error(`CHECKLIST_MD: ${p} does not exist. Point it at the customer's CHECKLIST.md or unset it.`);
-    return p;
+  const fromEnv = checklistOverride();
+  if (fromEnv !== undefined) {
+    if (!existsSync(fromEnv)) throw new Error(`CHECKLIST_MD: ${fromEnv} does not exist. Point it at the customer's CHECKLIST.md or unset it to use the shipped copy.`);
+    return fromEnv;
   }
-  const candidates = [resolve(REPO_ROOT, '..', 'shared', 'CHECKLIST.md'), '/work/shared/CHECKLIST.md'];
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new Error(`CHECKLIST.md not found (looked at ${candidates.join(', ')}); set CHECKLIST_MD to its path.`);
-  return found;
+  if (!existsSync(CHECKLIST_SOURCE)) throw new Error(`${CHECKLIST_SOURCE} is missing from the repository; restore it (git checkout -- checklist/source/CHECKLIST.md) or set CHECKLIST_MD.`);
+  return CHECKLIST_SOURCE;
 }
 
 /** Group codes of the bold top-level boxes, per phase (the fixed ID scheme other code relies on). */

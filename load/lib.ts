@@ -8,7 +8,7 @@
  *   SUMMARY_DIR  where handleSummary writes <script>.json; default reports/k6
  *
  * TLS: the hermetic stack's HTTPS certificate is signed by a private CA and k6 has no option to trust a CA
- * file. k6 is a Go program, and Go reads extra roots from SSL_CERT_FILE on Linux, so fixtures/k6.ts runs k6
+ * file. k6 is a Go program, and Go reads extra roots from SSL_CERT_FILE on Linux, so lib/k6.ts runs k6
  * with SSL_CERT_FILE=<deployment>/ssl/ca.crt: verification stays ON. Only when a caller explicitly sets
  * K6_INSECURE_SKIP_TLS_VERIFY=true (k6's own variable) is it turned off – for these load scripts alone; the
  * TLS checks of the checklist are made elsewhere (Phase 4) with verification on.

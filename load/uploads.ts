@@ -54,7 +54,7 @@ function apiKeyHeader(): Record<string, string> {
   return { 'X-API-Key': __ENV.API_KEY! };
 }
 
-/** One line per upload on the console (JSON after "RESULT "), read by fixtures/k6.ts for the report. */
+/** One line per upload on the console (JSON after "RESULT "), read by lib/k6.ts for the report. */
 function result(r: Record<string, unknown>): void {
   console.log(`RESULT ${JSON.stringify({ script: 'uploads', vu: exec.vu.idInTest, ...r })}`);
 }

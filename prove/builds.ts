@@ -10,7 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { REPO_ROOT } from '../fixtures/env.ts';
+import { REPO_ROOT } from '../core/paths.ts';
 import { MutationError, replaceIn } from './mutate.ts';
 
 export const BACKEND_BUNDLE = resolve(REPO_ROOT, 'reference', 'app', 'dist', 'backend.mjs');

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import type { JSONReport } from '@playwright/test/reporter';
 import { collectTests } from '../checklist/results.ts';
-import { REPO_ROOT } from '../fixtures/env.ts';
+import { REPO_ROOT } from '../core/paths.ts';
 import { prepareHermeticDeployDir } from '../testcontainers/target.ts';
 import { CONFIG_DEFECTS, type Defect } from './defects.ts';
 import { APP_DEFECTS } from './defects-app.ts';

@@ -31,8 +31,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { getContainerRuntimeClient } from 'testcontainers';
 import { Agent, FormData, request } from 'undici';
-import { loadConfig } from '../fixtures/env.ts';
-import { Secrets } from '../fixtures/secrets.ts';
+import { loadConfig } from '../core/config.ts';
+import { Secrets } from '../lib/secrets.ts';
 import { composeDown } from '../testcontainers/stack.ts';
 import { hermeticDir, startTarget, type Target } from '../testcontainers/target.ts';
 

@@ -8,8 +8,9 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { loadConfig, REPO_ROOT } from '../fixtures/env.ts';
-import { startTarget } from './../testcontainers/target.ts';
+import { loadConfig } from '../core/config.ts';
+import { REPO_ROOT } from '../core/paths.ts';
+import { startTarget } from '../testcontainers/target.ts';
 import { composeDown } from '../testcontainers/stack.ts';
 
 const args = process.argv.slice(2);

@@ -19,7 +19,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JSONReport } from '@playwright/test/reporter';
 import { collectTests } from '../checklist/results.ts';
-import { REPO_ROOT } from '../fixtures/env.ts';
+import { REPO_ROOT } from '../core/paths.ts';
 
 const argv = process.argv.slice(2);
 const flag = (n: string) => argv.includes(n);

@@ -17,7 +17,7 @@ import {
 } from '../fixtures/api.ts';
 import { spkiPin } from '../fixtures/browser.ts';
 import { plantedDocuments, QUESTIONS } from '../fixtures/documents/index.ts';
-import { schemaErrors } from '../fixtures/schemas.ts';
+import { schemaErrors } from '../lib/schemas.ts';
 
 const ev = (status: ProgressEvent['status'], progress: number, s: number, doc = 'd1'): ProgressEvent => ({
   task_id: 't1', filename: 'a.txt', status, progress, message: '', error: status === 'failed' ? 'boom' : null, doc_id: doc,

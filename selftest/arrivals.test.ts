@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Arrivals } from '../fixtures/arrivals.ts';
+import { Arrivals } from '../lib/arrivals.ts';
 
 test('until() resolves on the arrival that makes the condition true, long before the re-check interval', async () => {
   const a = new Arrivals();

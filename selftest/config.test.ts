@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../fixtures/env.ts';
-import { EnvFileError, Secrets, parseEnvFile } from '../fixtures/secrets.ts';
-import { probeReachable } from '../fixtures/preflight.ts';
+import { ConfigError, loadConfig } from '../core/config.ts';
+import { EnvFileError, Secrets, parseEnvFile } from '../lib/secrets.ts';
+import { probeReachable } from '../lib/preflight.ts';
 
 function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
   const saved: Record<string, string | undefined> = {};

@@ -4,10 +4,10 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { AlertReceiver, parseWebhookPayload, planWebhook } from '../fixtures/alert-receiver.ts';
-import { dashboardPanelQueries, expandGrafanaVariables, metricNamesIn, promtoolFailedAlerts } from '../fixtures/prometheus.ts';
-import { leakVerdict, leastSquares, soakSettings } from '../fixtures/soak.ts';
-import { ConfigError } from '../fixtures/env.ts';
+import { AlertReceiver, parseWebhookPayload, planWebhook } from '../lib/alert-receiver.ts';
+import { dashboardPanelQueries, expandGrafanaVariables, metricNamesIn, promtoolFailedAlerts } from '../lib/prometheus.ts';
+import { leakVerdict, leastSquares, soakSettings } from '../checks/stability.ts';
+import { ConfigError } from '../core/config.ts';
 
 test('webhook plan: host.docker.internal is receivable, loopback and https are not (with the reason)', () => {
   assert.deepEqual(planWebhook('http://host.docker.internal:21458/rag-alerts'), { port: 21458, path: '/rag-alerts', host: 'host.docker.internal' });

@@ -29,8 +29,8 @@ import {
   REQUIRED_DIRECTORIES,
   selectorNames,
   shannonBitsPerChar,
-} from '../fixtures/envfile-checks.ts';
-import { REQUIRED_ENV_VARS } from '../fixtures/thresholds.ts';
+} from '../checks/deployment-files.ts';
+import { REQUIRED_ENV_VARS } from '../core/thresholds.ts';
 
 const made: string[] = [];
 function copy(): string {

@@ -1,4 +1,4 @@
-/** Unit tests of the host checks (fixtures/host.ts): versions, minimums, OS family, resources, ss parsing. */
+/** Unit tests of the host checks (checks/host.ts): versions, minimums, OS family, resources, ss parsing. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -17,7 +17,7 @@ import {
   parseVersion,
   recommendedShortfalls,
   type ToolProbe,
-} from '../fixtures/host.ts';
+} from '../checks/host.ts';
 
 const probe = (tool: string, version: string): ToolProbe => ({ tool, command: `${tool} version`, found: true, output: version, version });
 

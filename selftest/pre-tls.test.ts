@@ -1,4 +1,4 @@
-/** Break-it tests for the TLS file checks (fixtures/tls.ts) on fresh copies of reference/deploy's ssl/. */
+/** Break-it tests for the TLS file checks (checks/tls.ts) on fresh copies of reference/deploy's ssl/. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -6,7 +6,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareHermeticDeployDir } from '../testcontainers/target.ts';
-import { checkCertificateValid, checkChain, checkDaysLeft, checkNamesCover, checkSslFilesPresent } from '../fixtures/tls.ts';
+import { checkCertificateValid, checkChain, checkDaysLeft, checkNamesCover, checkSslFilesPresent } from '../checks/tls.ts';
 
 const made: string[] = [];
 function copy(): string {

@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DrillError, corruptBackup, documentChecksums, evaluateCriteria, restoreOutcome, restoreStep, type Snapshot } from '../fixtures/rollback.ts';
+import { DrillError, corruptBackup, documentChecksums, evaluateCriteria, restoreOutcome, restoreStep, type Snapshot } from '../checks/rollback.ts';
 
 const base: Snapshot = { at: '', health: { code: 200, status: 'healthy' }, unavailable: [], docIds: ['a', 'b'], checksums: { 'a.txt': '1', 'b.txt': '2' }, latency: { health: 5, query: 100 }, blocking: [] };
 

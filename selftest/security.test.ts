@@ -1,4 +1,4 @@
-/** Unit tests of the Phase 4 decisions (fixtures/security.ts, fixtures/tls-probe.ts): each one must be able to fail. */
+/** Unit tests of the Phase 4 decisions (checks/security.ts, lib/tls-probe.ts): each one must be able to fail. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -20,7 +20,7 @@ import {
   uploadRefusalProblem,
   type ObservatoryResult,
   type TlsFindings,
-} from '../fixtures/security.ts';
+} from '../checks/security.ts';
 
 const GOOD_HEADERS = {
   'strict-transport-security': 'max-age=63072000; includeSubDomains',

@@ -9,7 +9,7 @@ import { DockerComposeEnvironment, getContainerRuntimeClient, type ContainerRunt
 import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { ServiceName } from '../fixtures/env.ts';
+import type { ServiceName } from '../core/config.ts';
 import { DiagnosingHealthCheck } from './wait.ts';
 
 export const MONITORING_FILE = 'docker-compose.monitoring.yml';

@@ -5,7 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { REPO_ROOT, STATE_DIR, loadConfig, type Config, type Mode, type ServiceName } from '../fixtures/env.ts';
+import { loadConfig, type Config, type Mode, type ServiceName } from '../core/config.ts';
+import { REPO_ROOT, STATE_DIR } from '../core/paths.ts';
 import { RagStack, composeEnvironmentFor, randomPortEnvironment, SERVICE_PORTS, type StackTimings } from './stack.ts';
 
 export interface Target {

@@ -4,10 +4,10 @@
  */
 import { test as setup } from '@playwright/test';
 import { spawnSync } from 'node:child_process';
-import { loadConfig } from '../../fixtures/env.ts';
-import { Secrets } from '../../fixtures/secrets.ts';
-import { probeReachable } from '../../fixtures/preflight.ts';
-import { projectContainers } from '../../fixtures/docker.ts';
+import { loadConfig } from '../../core/config.ts';
+import { Secrets } from '../../lib/secrets.ts';
+import { probeReachable } from '../../lib/preflight.ts';
+import { projectContainers } from '../../lib/docker.ts';
 import { clearTarget, readTarget, saveTarget, startTarget, targetRecorded } from '../../testcontainers/target.ts';
 
 setup('start or attach to the target deployment', async ({}, testInfo) => {

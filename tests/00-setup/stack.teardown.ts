@@ -1,6 +1,6 @@
 /** The "teardown" project: removes the stack this run started (never a live deployment). */
 import { test as teardown } from '@playwright/test';
-import { loadConfig } from '../../fixtures/env.ts';
+import { loadConfig } from '../../core/config.ts';
 import { composeDown } from '../../testcontainers/stack.ts';
 import { readTarget, targetRecorded } from '../../testcontainers/target.ts';
 

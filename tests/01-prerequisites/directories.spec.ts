@@ -4,7 +4,7 @@
  * user inside its container.
  */
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { checkDirectory, describeProblems, REQUIRED_DIRECTORIES } from '../../fixtures/envfile-checks.ts';
+import { checkDirectory, describeProblems, REQUIRED_DIRECTORIES } from '../../checks/deployment-files.ts';
 import { spawnSync } from 'node:child_process';
 
 const IDS: Record<string, string> = {

@@ -1,12 +1,12 @@
 /**
  * Pre-Deployment Requirements › Configuration Files › Environment Configuration – one test per variable the
- * checklist lists (fixtures/envfile-checks.ts). Values are never shown.
+ * checklist lists (checks/deployment-files.ts). Values are never shown.
  */
 import type { TestInfo } from '@playwright/test';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { checkCreatedFromTemplate, checkRequiredVariable, describeProblems, envMap, readComposeServices } from '../../fixtures/envfile-checks.ts';
-import { REQUIRED_ENV_VARS } from '../../fixtures/thresholds.ts';
-import type { TargetView } from '../../fixtures/target.ts';
+import { checkCreatedFromTemplate, checkRequiredVariable, describeProblems, envMap, readComposeServices } from '../../checks/deployment-files.ts';
+import { REQUIRED_ENV_VARS } from '../../core/thresholds.ts';
+import type { TargetView } from '../../testcontainers/view.ts';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 

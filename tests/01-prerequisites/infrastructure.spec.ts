@@ -5,8 +5,8 @@
  */
 import type { TestInfo } from '@playwright/test';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { checkOs, checkServerMinimum, describeHost, hostScope, measureHost, recommendedShortfalls, type HostFacts } from '../../fixtures/host.ts';
-import { describeProblems } from '../../fixtures/envfile-checks.ts';
+import { checkOs, checkServerMinimum, describeHost, hostScope, measureHost, recommendedShortfalls, type HostFacts } from '../../checks/host.ts';
+import { describeProblems } from '../../checks/deployment-files.ts';
 import { spawnSync } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
 import { readFileSync } from 'node:fs';

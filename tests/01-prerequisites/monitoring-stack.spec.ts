@@ -4,8 +4,8 @@
  * and the email/webhook receivers.
  */
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { describeRuns, validateAlertmanager, validatePrometheus } from '../../fixtures/host.ts';
-import { checkChecklistAlerts, checkGrafanaDatasource, readComposeServices, checkNotificationChannels, describeProblems, envMap, readAlertRules } from '../../fixtures/envfile-checks.ts';
+import { describeRuns, validateAlertmanager, validatePrometheus } from '../../checks/host.ts';
+import { checkChecklistAlerts, checkGrafanaDatasource, readComposeServices, checkNotificationChannels, describeProblems, envMap, readAlertRules } from '../../checks/deployment-files.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 

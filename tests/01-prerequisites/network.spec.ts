@@ -5,10 +5,10 @@
  */
 import type { TestInfo } from '@playwright/test';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import type { TargetView } from '../../fixtures/target.ts';
-import { projectContainers, type ContainerState } from '../../fixtures/docker.ts';
-import { isLoopback, listeners, type Listener } from '../../fixtures/host.ts';
-import { OLLAMA_PORT, PUBLIC_PORTS, SERVICE_PORTS } from '../../fixtures/thresholds.ts';
+import type { TargetView } from '../../testcontainers/view.ts';
+import { projectContainers, type ContainerState } from '../../lib/docker.ts';
+import { isLoopback, listeners, type Listener } from '../../checks/host.ts';
+import { OLLAMA_PORT, PUBLIC_PORTS, SERVICE_PORTS } from '../../core/thresholds.ts';
 import { lookup } from 'node:dns/promises';
 import { spawnSync } from 'node:child_process';
 

@@ -5,8 +5,8 @@
  */
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
 import { getContainerRuntimeClient } from 'testcontainers';
-import { projectContainers } from '../../fixtures/docker.ts';
-import { processesNamed } from '../../fixtures/host.ts';
+import { projectContainers } from '../../lib/docker.ts';
+import { processesNamed } from '../../checks/host.ts';
 
 /**
  * "Model performance tested" has no number in the checklist. A short generation must finish within the

@@ -1,12 +1,12 @@
 /**
  * Pre-Deployment Requirements › Security Setup › Security Configuration – .env.production's secrets and
- * file permissions (fixtures/envfile-checks.ts). Values are never shown: messages name the variable.
+ * file permissions (checks/deployment-files.ts). Values are never shown: messages name the variable.
  */
 import type { TestInfo } from '@playwright/test';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { checkEnvFilePermissions, checkNoPlaceholders, checkPassword, checkSecret, describeProblems, envMap, passwordKeys, type Check } from '../../fixtures/envfile-checks.ts';
-import { SIXTY_FOUR_CHAR_SECRETS } from '../../fixtures/thresholds.ts';
-import type { TargetView } from '../../fixtures/target.ts';
+import { checkEnvFilePermissions, checkNoPlaceholders, checkPassword, checkSecret, describeProblems, envMap, passwordKeys, type Check } from '../../checks/deployment-files.ts';
+import { SIXTY_FOUR_CHAR_SECRETS } from '../../core/thresholds.ts';
+import type { TargetView } from '../../testcontainers/view.ts';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 

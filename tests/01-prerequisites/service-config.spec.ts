@@ -4,8 +4,8 @@
  * read-only), `docker-compose config -q` on the host.
  */
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { describeRuns, validateAlertmanager, validateComposeFiles, validateNginx, validatePrometheus, type ToolRun } from '../../fixtures/host.ts';
-import { checkExecutable, checkGrafanaDatasource, readComposeServices, describeProblems, envMap } from '../../fixtures/envfile-checks.ts';
+import { describeRuns, validateAlertmanager, validateComposeFiles, validateNginx, validatePrometheus, type ToolRun } from '../../checks/host.ts';
+import { checkExecutable, checkGrafanaDatasource, readComposeServices, describeProblems, envMap } from '../../checks/deployment-files.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -4,8 +4,8 @@
  * versions shown).
  */
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { checkCompose, checkDocker, composeProbes, dockerProbe, hostScope, probe, processesNamed, type ToolProbe } from '../../fixtures/host.ts';
-import { describeProblems, envMap } from '../../fixtures/envfile-checks.ts';
+import { checkCompose, checkDocker, composeProbes, dockerProbe, hostScope, probe, processesNamed, type ToolProbe } from '../../checks/host.ts';
+import { describeProblems, envMap } from '../../checks/deployment-files.ts';
 import { existsSync } from 'node:fs';
 
 function show(p: ToolProbe): string {

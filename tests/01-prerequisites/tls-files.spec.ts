@@ -1,12 +1,12 @@
 /**
  * Pre-Deployment Requirements › Security Setup › SSL/TLS Certificates – the files in ./ssl/, parsed with
- * node:crypto (fixtures/tls.ts). The served certificate is checked in Phase 4 (security).
+ * node:crypto (checks/tls.ts). The served certificate is checked in Phase 4 (security).
  */
 import type { TestInfo } from '@playwright/test';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { checkCertificateValid, checkChain, checkDaysLeft, checkNamesCover, checkSslFilesPresent } from '../../fixtures/tls.ts';
-import { describeProblems, type Check } from '../../fixtures/envfile-checks.ts';
-import type { TargetView } from '../../fixtures/target.ts';
+import { checkCertificateValid, checkChain, checkDaysLeft, checkNamesCover, checkSslFilesPresent } from '../../checks/tls.ts';
+import { describeProblems, type Check } from '../../checks/deployment-files.ts';
+import type { TargetView } from '../../testcontainers/view.ts';
 import { join } from 'node:path';
 
 function sslDir(target: TargetView, testInfo: TestInfo): string | undefined {

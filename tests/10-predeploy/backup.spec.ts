@@ -5,7 +5,7 @@
  * Live: reads the newest existing backup in backups/ only.
  */
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { checkBackupManifest, describeProblems, listFiles } from '../../fixtures/envfile-checks.ts';
+import { checkBackupManifest, describeProblems, listFiles } from '../../checks/deployment-files.ts';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -4,8 +4,8 @@
  * under test is already running, so memory and load are upper bounds of the pre-deployment values.
  */
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { checkFreeDisk, checkLoad, checkMemoryUse, describeHost, hostScope, measureHost } from '../../fixtures/host.ts';
-import { describeProblems } from '../../fixtures/envfile-checks.ts';
+import { checkFreeDisk, checkLoad, checkMemoryUse, describeHost, hostScope, measureHost } from '../../checks/host.ts';
+import { describeProblems } from '../../checks/deployment-files.ts';
 
 test.describe('Resource availability', () => {
   test('at least 50 GB free disk for the deployment', verifies('P1-RES-1'), async ({ target }, testInfo) => {

@@ -3,9 +3,9 @@
  * present, else process and socket – this machine has no systemd), the checklist's ports, DNS.
  */
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { hostScope, listeners, processesNamed, systemdActive } from '../../fixtures/host.ts';
-import { projectContainers } from '../../fixtures/docker.ts';
-import { PHASE1_PORTS } from '../../fixtures/thresholds.ts';
+import { hostScope, listeners, processesNamed, systemdActive } from '../../checks/host.ts';
+import { projectContainers } from '../../lib/docker.ts';
+import { PHASE1_PORTS } from '../../core/thresholds.ts';
 import { getContainerRuntimeClient } from 'testcontainers';
 import { existsSync, statSync } from 'node:fs';
 

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { projectContainers, type ContainerState } from '../../fixtures/docker.ts';
+import { projectContainers, type ContainerState } from '../../lib/docker.ts';
 
 /** Compose file → the checklist's grep word for each service it must run. */
 const STEP1: Array<[string, string, string]> = [

@@ -5,7 +5,7 @@
  * and access to the Docker engine); ChromaDB is started again in a finally, whatever happened.
  */
 import { test, expect, verifies, notVerified, serviceContainer, eventually, WAIT } from '../../fixtures/api.ts';
-import { schemaErrors } from '../../fixtures/schemas.ts';
+import { schemaErrors } from '../../lib/schemas.ts';
 
 interface Health {
   status: string;

@@ -2,7 +2,7 @@
  * Phase 2, Step 3: Service Health Verification – the six health URLs of the checklist.
  */
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { schemaErrors } from '../../fixtures/schemas.ts';
+import { schemaErrors } from '../../lib/schemas.ts';
 
 test.describe('Step 3: individual service health', () => {
   test('RAG backend /health answers 200 and reports every component healthy', verifies('P2-HEALTH-1'), async ({ target, http, evidence }, testInfo) => {

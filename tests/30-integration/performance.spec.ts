@@ -16,16 +16,16 @@ import { connect } from 'node:tls';
 import { isIP } from 'node:net';
 import type { TestInfo } from '@playwright/test';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { REPO_ROOT } from '../../fixtures/env.ts';
-import type { TargetView } from '../../fixtures/target.ts';
-import type { Secrets } from '../../fixtures/secrets.ts';
-import * as T from '../../fixtures/thresholds.ts';
+import { REPO_ROOT } from '../../core/paths.ts';
+import type { TargetView } from '../../testcontainers/view.ts';
+import type { Secrets } from '../../lib/secrets.ts';
+import * as T from '../../core/thresholds.ts';
 import * as L from '../../load/thresholds.ts';
-import { ContainerSampler, describeExit, k6Missing, metric, mib, peaks, peakTotal, runK6, type ContainerSample, type K6Run } from '../../fixtures/k6.ts';
+import { ContainerSampler, describeExit, k6Missing, metric, mib, peaks, peakTotal, runK6, type ContainerSample, type K6Run } from '../../lib/k6.ts';
 
 const LOAD_TEST_TIMEOUT_MS = 8 * 60_000;
 
-/** load/thresholds.ts (read by k6) must encode the same checklist numbers as fixtures/thresholds.ts. */
+/** load/thresholds.ts (read by k6) must encode the same checklist numbers as core/thresholds.ts. */
 function thresholdDrift(): string[] {
   const pairs: Array<[string, number, number]> = [
     ['basic load requests (ab -n)', T.BASIC_LOAD_REQUESTS, L.BASIC_LOAD_REQUESTS],
@@ -37,7 +37,7 @@ function thresholdDrift(): string[] {
     ['UI interaction (ms)', T.MAX_UI_INTERACTION_MS, L.UI_INTERACTION_MAX_MS],
     ['memory (% of available)', T.MAX_MEMORY_PERCENT_UNDER_LOAD, Math.round(L.MEMORY_MAX_FRACTION * 100)],
   ];
-  return pairs.filter(([, a, b]) => a !== b).map(([name, a, b]) => `${name}: fixtures/thresholds.ts says ${a}, load/thresholds.ts says ${b}`);
+  return pairs.filter(([, a, b]) => a !== b).map(([name, a, b]) => `${name}: core/thresholds.ts says ${a}, load/thresholds.ts says ${b}`);
 }
 
 test.beforeAll(() => {

@@ -11,7 +11,7 @@
 import { test, expect, verifies, openUi } from '../../fixtures/browser.ts';
 import { containsFact, type KnownDocument, type QueryResult, type RagApi } from '../../fixtures/api.ts';
 import { plantedDocuments, QUESTIONS, type PlantedDocument } from '../../fixtures/documents/index.ts';
-import { MAX_UPLOAD_TO_SEARCHABLE_MS } from '../../fixtures/thresholds.ts';
+import { MAX_UPLOAD_TO_SEARCHABLE_MS } from '../../core/thresholds.ts';
 
 type Key = PlantedDocument['key'];
 let planted: Record<Key, PlantedDocument & { doc_id: string }> | undefined;

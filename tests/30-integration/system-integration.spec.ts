@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { test, expect, verifies, notVerified, openUi } from '../../fixtures/browser.ts';
 import { EventSocket, eventOrderProblems, eventually, markedFile, namesField, serviceContainer, WAIT, type DocumentJanitor, type RagApi } from '../../fixtures/api.ts';
-import { schemaErrors } from '../../fixtures/schemas.ts';
-import { MAX_UPLOAD_TO_SEARCHABLE_MS } from '../../fixtures/thresholds.ts';
+import { schemaErrors } from '../../lib/schemas.ts';
+import { MAX_UPLOAD_TO_SEARCHABLE_MS } from '../../core/thresholds.ts';
 
 /** Uploads one marked document with a distinctive sentence and waits until it is completed. */
 async function plant(api: RagApi, janitor: DocumentJanitor, stem: string, fact: string): Promise<{ docId: string; filename: string; chunks: number }> {

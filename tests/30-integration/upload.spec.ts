@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Page } from '@playwright/test';
 import { test, expect, verifies, openUi } from '../../fixtures/browser.ts';
 import { markedFile, type DocumentJanitor, type UploadFile } from '../../fixtures/api.ts';
-import { MAX_UPLOAD_TO_SEARCHABLE_MS } from '../../fixtures/thresholds.ts';
+import { MAX_UPLOAD_TO_SEARCHABLE_MS } from '../../core/thresholds.ts';
 
 /** One document uploaded through the API, shared by the API tests of this file (uploaded by the first that needs it). */
 let apiDoc: { docId: string; file: UploadFile; code: string } | undefined;

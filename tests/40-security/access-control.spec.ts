@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { corsProblems, findLeaks, signJwtHs256, uploadRefusalProblem, type Needle } from '../../fixtures/security.ts';
+import { corsProblems, findLeaks, signJwtHs256, uploadRefusalProblem, type Needle } from '../../checks/security.ts';
 
 /** Every bearer token this file sends; none may show up in any log (checked by the last test). */
 const SENT_TOKENS: Needle[] = [];

@@ -6,9 +6,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { projectContainers } from '../../fixtures/docker.ts';
-import { parseEnvFile } from '../../fixtures/secrets.ts';
-import { envProblems, exposureProblems, fileSecretProblems, modeProblems, readModes } from '../../fixtures/security.ts';
+import { projectContainers } from '../../lib/docker.ts';
+import { parseEnvFile } from '../../lib/secrets.ts';
+import { envProblems, exposureProblems, fileSecretProblems, modeProblems, readModes } from '../../checks/security.ts';
 
 function docker(args: string[]): { ok: boolean; out: string; err: string } {
   const r = spawnSync('docker', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });

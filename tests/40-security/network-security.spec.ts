@@ -8,9 +8,9 @@ import * as net from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { projectContainers } from '../../fixtures/docker.ts';
-import { MIN_CERT_DAYS_LEFT } from '../../fixtures/thresholds.ts';
-import { certificateFacts, handshake, readCa, WEAK_CIPHERS } from '../../fixtures/tls-probe.ts';
+import { projectContainers } from '../../lib/docker.ts';
+import { MIN_CERT_DAYS_LEFT } from '../../core/thresholds.ts';
+import { certificateFacts, handshake, readCa, WEAK_CIPHERS } from '../../lib/tls-probe.ts';
 import {
   exposureProblems,
   gradeAtLeast,
@@ -26,7 +26,7 @@ import {
   type PortBinding,
   type TestsslFinding,
   type TlsFindings,
-} from '../../fixtures/security.ts';
+} from '../../checks/security.ts';
 
 /** TCP connect: 'open' | 'refused' | 'timeout' | other error code. */
 function connect(host: string, port: number, timeoutMs = 2000): Promise<string> {

@@ -11,10 +11,10 @@
  * (cached) queries instead of waiting for the failures to leave the window.
  */
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { AlertReceiver, planWebhook, type ReceivedAlert } from '../../fixtures/alert-receiver.ts';
-import { Prometheus } from '../../fixtures/prometheus.ts';
-import { projectContainers } from '../../fixtures/docker.ts';
-import type { TargetView } from '../../fixtures/target.ts';
+import { AlertReceiver, planWebhook, type ReceivedAlert } from '../../lib/alert-receiver.ts';
+import { Prometheus } from '../../lib/prometheus.ts';
+import { projectContainers } from '../../lib/docker.ts';
+import type { TargetView } from '../../testcontainers/view.ts';
 import type { TestInfo } from '@playwright/test';
 import { getContainerRuntimeClient } from 'testcontainers';
 

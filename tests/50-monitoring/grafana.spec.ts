@@ -10,10 +10,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { Prometheus, generateTraffic, dashboardPanelQueries, expandGrafanaVariables, metricNamesIn } from '../../fixtures/prometheus.ts';
-import type { TargetView } from '../../fixtures/target.ts';
-import type { HttpClient } from '../../fixtures/http.ts';
-import { checkPrometheusDatasources, describeProblems, readComposeServices, type GrafanaDatasource } from '../../fixtures/envfile-checks.ts';
+import { Prometheus, generateTraffic, dashboardPanelQueries, expandGrafanaVariables, metricNamesIn } from '../../lib/prometheus.ts';
+import type { TargetView } from '../../testcontainers/view.ts';
+import type { HttpClient } from '../../lib/http.ts';
+import { checkPrometheusDatasources, describeProblems, readComposeServices, type GrafanaDatasource } from '../../checks/deployment-files.ts';
 
 /** The checklist's three dashboards, how a dashboard file is recognised as each. */
 const DASHBOARDS = [

@@ -9,11 +9,11 @@
 import { readFileSync } from 'node:fs';
 import type { TestInfo } from '@playwright/test';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { Prometheus, generateTraffic, promtoolFailedAlerts, promtoolTestRules } from '../../fixtures/prometheus.ts';
-import { projectContainers } from '../../fixtures/docker.ts';
-import type { TargetView } from '../../fixtures/target.ts';
-import type { HttpClient } from '../../fixtures/http.ts';
-import * as T from '../../fixtures/thresholds.ts';
+import { Prometheus, generateTraffic, promtoolFailedAlerts, promtoolTestRules } from '../../lib/prometheus.ts';
+import { projectContainers } from '../../lib/docker.ts';
+import type { TargetView } from '../../testcontainers/view.ts';
+import type { HttpClient } from '../../lib/http.ts';
+import * as T from '../../core/thresholds.ts';
 
 function prometheusOr(target: TargetView, http: HttpClient, testInfo: TestInfo): Prometheus | undefined {
   const url = target.url('prometheus');

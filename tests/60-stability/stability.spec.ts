@@ -2,7 +2,7 @@
  * Stability Assessment › Daily Health Verification and User Experience Validation, compressed into a soak:
  * RAG_SOAK_SECONDS (default 120 s in CI; hours or a week in real use) of steady mixed load (health, list,
  * query, UI, an upload + delete every few iterations) while the memory and open file descriptors of every
- * container are sampled. Leak verdicts come from least-squares slopes (fixtures/soak.ts), never one reading.
+ * container are sampled. Leak verdicts come from least-squares slopes (checks/stability.ts), never one reading.
  *
  * The soak runs once per Playwright run; its result is kept in reports/soak/ so that the tests reading it
  * survive a worker restart after a failed assertion. In live mode it runs only with RAG_ALLOW_DESTRUCTIVE=1.
@@ -16,12 +16,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestInfo } from '@playwright/test';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { REPORTS_DIR } from '../../fixtures/env.ts';
-import { projectContainers } from '../../fixtures/docker.ts';
-import type { TargetView } from '../../fixtures/target.ts';
-import type { HttpClient } from '../../fixtures/http.ts';
-import * as T from '../../fixtures/thresholds.ts';
-import { askGolden, deleteDoc, goldenSet, leakVerdict, mixedLoad, sampleContainers, soakSettings, uploadText, waitProcessed, type GoldenResult, type LeakVerdict, type LoadStats, type RagApi, type ResourceSample } from '../../fixtures/soak.ts';
+import { REPORTS_DIR } from '../../core/paths.ts';
+import { projectContainers } from '../../lib/docker.ts';
+import type { TargetView } from '../../testcontainers/view.ts';
+import type { HttpClient } from '../../lib/http.ts';
+import * as T from '../../core/thresholds.ts';
+import { askGolden, deleteDoc, goldenSet, leakVerdict, mixedLoad, sampleContainers, soakSettings, uploadText, waitProcessed, type GoldenResult, type LeakVerdict, type LoadStats, type RagApi, type ResourceSample } from '../../checks/stability.ts';
 
 interface SoakResult {
   settings: ReturnType<typeof soakSettings>;

@@ -15,14 +15,14 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, write
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { REPORTS_DIR } from '../../fixtures/env.ts';
-import { projectContainers } from '../../fixtures/docker.ts';
-import type { TargetView } from '../../fixtures/target.ts';
-import type { HttpClient } from '../../fixtures/http.ts';
-import type { Secrets } from '../../fixtures/secrets.ts';
-import { askGolden, deleteDoc, goldenSet, uploadText, waitProcessed, type GoldenSet, type RagApi } from '../../fixtures/soak.ts';
-import { DrillError, compose, corruptBackup, documentChecksums, evaluateCriteria, filesWithSecrets, median, restoreStep, sha256File, type Snapshot } from '../../fixtures/rollback.ts';
-import * as T from '../../fixtures/thresholds.ts';
+import { REPORTS_DIR } from '../../core/paths.ts';
+import { projectContainers } from '../../lib/docker.ts';
+import type { TargetView } from '../../testcontainers/view.ts';
+import type { HttpClient } from '../../lib/http.ts';
+import type { Secrets } from '../../lib/secrets.ts';
+import { askGolden, deleteDoc, goldenSet, uploadText, waitProcessed, type GoldenSet, type RagApi } from '../../checks/stability.ts';
+import { DrillError, compose, corruptBackup, documentChecksums, evaluateCriteria, filesWithSecrets, median, restoreStep, sha256File, type Snapshot } from '../../checks/rollback.ts';
+import * as T from '../../core/thresholds.ts';
 
 const PRODUCTION = 'docker-compose.production.yml';
 const MONITORING = 'docker-compose.monitoring.yml';
