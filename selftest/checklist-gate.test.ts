@@ -12,6 +12,7 @@ import { REPO_ROOT } from '../checklist/source.ts';
 
 // Inside the repository (git-ignored .cache/) so the generated spec resolves @playwright/test and fixtures/.
 const dir = resolve(REPO_ROOT, '.cache', `selftest-gate-${process.pid}`);
+const CHECKLIST_FIXTURES = resolve(REPO_ROOT, 'fixtures', 'checklist.ts');
 const results = join(dir, 'playwright.json');
 const empty = join(dir, 'empty');
 
@@ -26,7 +27,7 @@ before(() => {
 export default defineConfig({ testDir: '.', workers: 1, reporter: [['json', { outputFile: 'playwright.json' }]], metadata: { mode: 'hermetic', target: 'selftest' } });
 `);
   writeFileSync(join(dir, 'sample.spec.ts'), `import { test as base, expect } from '@playwright/test';
-import { checklistFixtures, notVerified, verifies } from '../../fixtures/checklist.ts';
+import { checklistFixtures, notVerified, verifies } from '${CHECKLIST_FIXTURES}';
 const test = base.extend(checklistFixtures);
 test('backend health answers 200', verifies('P2-HEALTH-1'), async () => { expect(200).toBe(200); });
 test('chroma heartbeat answers 200', verifies('P2-HEALTH-3'), async () => { expect(410, 'heartbeat status').toBe(200); });
