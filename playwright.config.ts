@@ -1,15 +1,40 @@
 import { defineConfig, devices } from '@playwright/test';
 import { existsSync } from 'node:fs';
-import { resultsSettings } from './core/config.ts';
+import { ConfigError, loadConfig, prepareContainerRuntimeEnv, processFact, resultsSettings, usePlaywrightBrowser, type Config } from './core/config.ts';
+
+// Once for the runner and every worker (they inherit it), before any spec or fixture obtains a container runtime client.
+prepareContainerRuntimeEnv();
 
 const results = resultsSettings();
 
-/** Playwright's own Chromium where it is installed, else the system Chromium (Debian's package). */
+/** The system Chromium (Debian's package) where it is installed, unless RAG_USE_PLAYWRIGHT_BROWSER=1; else Playwright's own. */
 const SYSTEM_CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const launchOptions = {
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  ...(process.env.RAG_USE_PLAYWRIGHT_BROWSER ? {} : SYSTEM_CHROMIUM ? { executablePath: SYSTEM_CHROMIUM } : {}),
+  ...(usePlaywrightBrowser() ? {} : SYSTEM_CHROMIUM ? { executablePath: SYSTEM_CHROMIUM } : {}),
 };
+
+/** The target the user pointed the gate at: the base URL without user info (no secrets), the directory, or the bundled reference. */
+function targetOf(config: Config): string {
+  if (config.mode === 'live') return config.baseUrl!.origin;
+  if (config.mode === 'compose') return config.deployDir!;
+  return 'reference/deploy (hermetic copy)';
+}
+
+/**
+ * What the report records about the run (scripts/gate.ts reads mode and target from it), so that a gate run on
+ * copied results still names them. A wrong setting is left to the setup project, which reports it as a test.
+ */
+function runMetadata(): Record<string, unknown> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) return {};
+    throw e;
+  }
+  return { mode: config.mode, target: targetOf(config), project: config.mode === 'live' ? undefined : config.projectName, allowDestructive: config.allowDestructive };
+}
 
 /** One project per checklist phase; each depends on the setup project that starts or attaches the target. */
 const PHASES = [
@@ -29,7 +54,8 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   retries: 0,
-  forbidOnly: !!process.env.CI,
+  metadata: runMetadata(),
+  forbidOnly: !!processFact('CI'),
   timeout: 60_000,
   expect: { timeout: 10_000 },
   reporter: results.jsonOnly

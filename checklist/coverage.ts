@@ -1,47 +1,25 @@
 /**
- * Which checklist items have a test: a static scan of the specs for checklist IDs in string literals
- * (`verifies('P2-HEALTH-1')`, or ID tables a spec loops over), compared with the committed baseline of
- * items known to have no test yet (checklist/coverage-baseline.json).
+ * Which checklist items have a test: the static scan of the specs (tests-scan.ts, the same scan that writes
+ * checklist.yaml's `tests:`) gives the IDs each test verifies, compared with the committed baseline of items
+ * known to have no test yet (checklist/coverage-baseline.json).
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import type { Checklist } from './load.ts';
 import { CHECKLIST_DIR, REPO_ROOT } from './source.ts';
+import { scanTests, TESTS_DIR, type Reference, type TestsScan } from './tests-scan.ts';
 
+export { TESTS_DIR, type Reference };
 export const BASELINE_FILE = resolve(CHECKLIST_DIR, 'coverage-baseline.json');
-export const TESTS_DIR = resolve(REPO_ROOT, 'tests');
 
-/** A quoted string that looks like a checklist ID. */
-const ID_LITERAL = /(['"`])((?:PRE|P1|P2|P3|P4|MON|STAB|RB|DOC|SIGN)-[A-Z]+(?:-\d+(?:\.\d+)?)?)\1/g;
-
-export interface Reference {
-  id: string;
-  file: string;
-  line: number;
+/** One reference per test and ID it verifies, at the test's file and line. */
+export function testReferences(scan: TestsScan): Reference[] {
+  return scan.tests.flatMap((t) => t.ids.map((id) => ({ id, file: t.file, line: t.line })));
 }
 
-function tsFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const p = join(dir, name);
-      if (statSync(p).isDirectory()) return name === 'node_modules' ? [] : tsFiles(p);
-      return name.endsWith('.ts') ? [p] : [];
-    });
-}
-
-/** Every ID-shaped string literal in `tests/**.ts`, with file and line. */
+/** The checklist IDs the tests under `testsDir` verify. */
 export function scanReferences(testsDir = TESTS_DIR): Reference[] {
-  const refs: Reference[] = [];
-  for (const file of tsFiles(testsDir)) {
-    const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(ID_LITERAL)) {
-      const line = text.slice(0, m.index).split('\n').length;
-      refs.push({ id: m[2]!, file: relative(REPO_ROOT, file), line });
-    }
-  }
-  return refs;
+  return testReferences(scanTests(testsDir));
 }
 
 export interface Baseline {
@@ -70,8 +48,10 @@ export interface Coverage {
   needed: string[];
   covered: string[];
   uncovered: string[];
-  /** ID-shaped literals that name no checklist item. */
+  /** IDs that name no checklist item: in a test's verifies(...), or any ID-shaped literal in tests/ (a table row). */
   unknown: Reference[];
+  /** Tests whose IDs the scan cannot read (file:line, title, expression). */
+  unreadable: string[];
   /** Uncovered items missing from the baseline: a test lost its ID, or a new item appeared. */
   regressions: string[];
   /** Baseline items that now have a test: shrink the baseline. */
@@ -81,8 +61,16 @@ export interface Coverage {
   references: Reference[];
 }
 
-export function computeCoverage(checklist: Checklist, references: Reference[], baseline: Baseline): Coverage {
+/** `extra`: the scan's ID-shaped literals (checked for unknown IDs only) and its unreadable tests. */
+export function computeCoverage(checklist: Checklist, references: Reference[], baseline: Baseline, extra: { literals?: Reference[]; unreadable?: string[] } = {}): Coverage {
   const named = new Set(references.map((r) => r.id));
+  const seen = new Set<string>();
+  const unknown = [...references, ...(extra.literals ?? [])].filter((r) => {
+    const key = `${r.id}\0${r.file}\0${r.line}`;
+    if (checklist.byId.has(r.id) || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   const needed = checklist.items.filter((i) => checklist.needsTest(i)).map((i) => i.id);
   const covered = needed.filter((id) => named.has(id));
   const uncovered = needed.filter((id) => !named.has(id));
@@ -91,7 +79,8 @@ export function computeCoverage(checklist: Checklist, references: Reference[], b
     needed,
     covered,
     uncovered,
-    unknown: references.filter((r) => !checklist.byId.has(r.id)),
+    unknown,
+    unreadable: extra.unreadable ?? [],
     regressions: uncovered.filter((id) => !base.has(id)),
     gained: baseline.uncovered.filter((id) => named.has(id) && needed.includes(id)),
     stale: baseline.uncovered.filter((id) => !needed.includes(id)),
@@ -107,8 +96,14 @@ export function coverageReport(checklist: Checklist, c: Coverage): string {
     for (const id of c.uncovered) lines.push(`  ${id}  ${checklist.item(id).text}`);
   }
   for (const u of c.unknown) lines.push(`UNKNOWN ID ${u.id} in ${u.file}:${u.line}`);
+  for (const u of c.unreadable) lines.push(`UNREADABLE ${u}`);
   for (const id of c.regressions) lines.push(`NO TEST for ${id} "${checklist.item(id).text}" (not in ${relative(REPO_ROOT, BASELINE_FILE)}): a test lost its ID, or add the test`);
   if (c.gained.length) lines.push(`now covered, remove from the baseline (npm run checklist:coverage -- --update-baseline): ${c.gained.join(', ')}`);
   if (c.stale.length) lines.push(`baseline names items that need no test: ${c.stale.join(', ')}`);
   return lines.join('\n');
+}
+
+/** Coverage of a scan: its tests' IDs, with its literals checked for unknown IDs and its unreadable tests reported. */
+export function scanCoverage(checklist: Checklist, scan: TestsScan, baseline: Baseline): Coverage {
+  return computeCoverage(checklist, testReferences(scan), baseline, { literals: scan.literals, unreadable: scan.problems });
 }

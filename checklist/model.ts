@@ -14,10 +14,16 @@ export type Kind = (typeof KINDS)[number];
 export const PHASES = ['PRE', 'P1', 'P2', 'P3', 'P4', 'MON', 'STAB', 'RB', 'DOC', 'SIGN'] as const;
 export type Phase = (typeof PHASES)[number];
 
-/** `PRE-DIRS`, `PRE-DIRS-1`, `PRE-DIRS-1.1`, `RB-CRIT-3`. */
-export const ID_PATTERN = /^(PRE|P1|P2|P3|P4|MON|STAB|RB|DOC|SIGN)-[A-Z]+(-[1-9][0-9]*(\.[1-9][0-9]*)?)?$/;
-/** The same shape, unanchored with word boundaries, for scanning source files. */
+/** The shape of a checklist ID (`PRE-DIRS`, `PRE-DIRS-1`, `PRE-DIRS-1.1`, `RB-CRIT-3`), for scanning source files. */
 export const ID_LIKE = /^(PRE|P1|P2|P3|P4|MON|STAB|RB|DOC|SIGN)-[A-Z]+(-\d+(\.\d+)?)?$/;
+
+/**
+ * The annotations a test adds for the results model (checklist/results.ts reads every one; fixtures/checklist.ts
+ * writes them): `checklist` – an item the test verifies (`verifies`); `not-verified` – why it cannot decide its
+ * items here; `info` – what it substituted or how it decided; `warning` – something to look at that does not
+ * fail the item; `measured` – a figure it measured. Playwright's own `skip`/`fixme` are read too.
+ */
+export type AnnotationKind = 'checklist' | 'not-verified' | 'info' | 'warning' | 'measured';
 
 export interface ChecklistItem {
   /** Stable ID: `<PHASE>-<GROUP>` for a bold parent box, `-<n>` for its children, `.<m>` below that. */
@@ -47,6 +53,18 @@ export interface ChecklistItem {
   derived_from?: string[];
   /** Why the item has the kind/modes it has, where that is not obvious. */
   note?: string;
+  /** GENERATED from the specs (checklist/tests-scan.ts): the tests that declare they verify this item. */
+  tests?: TestRef[];
+}
+
+/** Where a test that verifies an item is declared, as a reader looks it up (no run needed). */
+export interface TestRef {
+  /** Repository-relative path of the spec. */
+  file: string;
+  /** The enclosing describe titles and the test's own, joined with ' › ' as Playwright does. */
+  title: string;
+  /** Part of the title is computed from values the scan cannot read: that part is its template text `${...}`. */
+  pattern?: true;
 }
 
 export interface OutlineLine {

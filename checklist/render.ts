@@ -66,6 +66,23 @@ function fmtTime(iso: string | undefined | null): string {
 
 const oneLine = (s: string): string => s.replace(/\s*\n\s*/g, ' ').trim();
 
+/** Measured figures shown per test on a Markdown line; the rest are counted (all are in the HTML and JSON). */
+const MAX_FIGURES_MD = 3;
+
+/** A test's notes on its Markdown line: 📏 measured figures, ❗ warnings, ℹ info. */
+function notesMd(t: TestOutcome): string {
+  const figures = t.measured.slice(0, MAX_FIGURES_MD).map(oneLine);
+  const more = t.measured.length - figures.length;
+  const measured = figures.length ? ` 📏 ${figures.join('; ')}${more > 0 ? ` and ${more} more` : ''}` : '';
+  return `${measured}${t.warnings.map((w) => ` ❗ ${oneLine(w)}`).join('')}${t.info.map((i) => ` ℹ ${oneLine(i)}`).join('')}`;
+}
+
+/** The same notes for the HTML test list, each in its own block. */
+function notesHtml(t: TestOutcome): string {
+  const measured = t.measured.map((m) => `<div class="measured">📏 ${esc(m)}</div>`).join('');
+  return `${measured}${t.warnings.map((w) => `<div class="warning">❗ ${esc(w)}</div>`).join('')}${t.info.map((i) => `<div class="info">ℹ ${esc(i)}</div>`).join('')}`;
+}
+
 export function deploymentLog(checklist: Checklist, result: GateResult): LogRow[] {
   const byId = new Map(result.items.map((r) => [r.id, r]));
   const expand = (ref: string): string[] => {
@@ -195,7 +212,7 @@ export function renderMarkdown(checklist: Checklist, result: GateResult, reports
           `> Mode: **${result.run.mode}** · Target: ${result.run.target} · Run: ${fmtTime(result.run.startTime)} → ${fmtTime(result.run.endTime)}${result.run.durationMs !== undefined ? ` (${fmtDuration(result.run.durationMs)})` : ''} · Evaluated: ${fmtTime(result.run.evaluatedAt)}  `,
           `> Counts over ${result.items.length} items: ${countsLine(result)}  `,
           `> Evidence: [Allure report](allure-report/index.html) · results: \`${result.run.resultsFile}\`  `,
-          `> Marks: ✅ passed · ❌ failed · ⚪ not verified – reason · ✍ attested by X on D · ⚠ waived until D – reason · ⏸ not run`,
+          `> Marks: ✅ passed · ❌ failed · ⚪ not verified – reason · ✍ attested by X on D · ⚠ waived until D – reason · ⏸ not run · on tests: 📏 measured · ❗ warning · ℹ note`,
         );
         if (result.verdict.runErrors.length) lines.push('>', ...result.verdict.runErrors.map((e) => `> ❌ ${oneLine(e)}  `));
         if (result.unknownIds.length) lines.push('>', `> ⚠ tests name unknown checklist IDs: ${result.unknownIds.map((u) => `${u.id} (${u.test})`).join('; ')}`);
@@ -204,7 +221,7 @@ export function renderMarkdown(checklist: Checklist, result: GateResult, reports
         const r = b.result;
         const indent = '  '.repeat(r.depth);
         const box = r.status === 'passed' || r.status === 'attested' ? '[x]' : '[ ]';
-        const tests = r.tests.map((t) => `“${t.title}” (${t.outcome}, ${fmtDuration(t.durationMs)}${t.attachments.filter((a) => a.path).map((a) => `, [${a.name}](${encodeURI(evidenceHref(a.path!, reportsDir))})`).join('')})${t.info.map((i) => ` ℹ ${oneLine(i)}`).join('')}`);
+        const tests = r.tests.map((t) => `“${t.title}” (${t.outcome}, ${fmtDuration(t.durationMs)}${t.attachments.filter((a) => a.path).map((a) => `, [${a.name}](${encodeURI(evidenceHref(a.path!, reportsDir))})`).join('')})${notesMd(t)}`);
         const dur = r.durationMs > 0 && r.tests.length === 0 ? ` · ${fmtDuration(r.durationMs)}` : '';
         lines.push(`${indent}- ${box} ${MARKS[r.status]} <a id="${r.id}"></a>\`${r.id}\` ${r.text} — ${describe(r)}${tests.length ? ` · tests: ${tests.join('; ')} · [Allure](allure-report/index.html)` : ''}${dur}`);
         break;
@@ -301,7 +318,7 @@ export function renderHtml(checklist: Checklist, result: GateResult, reportsDir:
           `<p>Evidence: <a href="allure-report/index.html">Allure report</a> · <a href="checklist.json">checklist.json</a> · <a href="checklist.md">checklist.md</a></p>`,
           ...result.verdict.runErrors.map((e) => `<p class="s-failed">❌ ${esc(e)}</p>`),
           ...(result.unknownIds.length ? [`<p class="s-waived">⚠ tests name unknown checklist IDs: ${esc(result.unknownIds.map((u) => `${u.id} (${u.test})`).join('; '))}</p>`] : []),
-          '<p class="legend">✅ passed · ❌ failed · ⚪ not verified – reason · ✍ attested by X on D · ⚠ waived until D – reason · ⏸ not run</p></section>',
+          '<p class="legend">✅ passed · ❌ failed · ⚪ not verified – reason · ✍ attested by X on D · ⚠ waived until D – reason · ⏸ not run · on tests: 📏 measured · ❗ warning · ℹ note</p></section>',
         );
         break;
       case 'item': {
@@ -318,7 +335,7 @@ export function renderHtml(checklist: Checklist, result: GateResult, reportsDir:
         const tests = r.tests
           .map((t) => {
             const ev = t.attachments.filter((a) => a.path).map((a) => ` <a href="${esc(encodeURI(evidenceHref(a.path!, reportsDir)))}">${esc(a.name)}</a>`).join('');
-            return `<li class="t-${t.outcome}">${esc(t.fullTitle)} <span class="meta">[${esc(t.project)}] ${esc(t.outcome)}, ${esc(fmtDuration(t.durationMs))}${t.startTime ? `, ${esc(fmtTime(t.startTime))}` : ''} · ${esc(t.file)}:${t.line}</span>${t.reason ? `<div class="reason">${esc(t.reason)}</div>` : ''}${t.info.map((i) => `<div class="info">ℹ ${esc(i)}</div>`).join('')} <a href="allure-report/index.html" title="search the Allure report for this title">Allure</a>${ev}</li>`;
+            return `<li class="t-${t.outcome}">${esc(t.fullTitle)} <span class="meta">[${esc(t.project)}] ${esc(t.outcome)}, ${esc(fmtDuration(t.durationMs))}${t.startTime ? `, ${esc(fmtTime(t.startTime))}` : ''} · ${esc(t.file)}:${t.line}</span>${t.reason ? `<div class="reason">${esc(t.reason)}</div>` : ''}${notesHtml(t)} <a href="allure-report/index.html" title="search the Allure report for this title">Allure</a>${ev}</li>`;
           })
           .join('');
         body.push(
@@ -357,7 +374,7 @@ export function renderHtml(checklist: Checklist, result: GateResult, reportsDir:
 body{font:14px/1.45 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
 code{background:#f3f3f3;padding:0 3px;border-radius:3px}pre{background:#f3f3f3;padding:.6em}
 ul{list-style:none;padding-left:1.4em}li.item{margin:.25em 0;border-left:3px solid #ccc;padding-left:.4em}li.s-passed{border-left-color:#2a2}li.s-failed{border-left-color:#c22}li.s-not_verified{border-left-color:#bbb}li.s-attested{border-left-color:#26c}li.s-waived{border-left-color:#e90}li.s-not_run{border-left-color:#eee}.mark{font-size:1.05em}.id{font-weight:600}
-.kind,.meta{color:#777;font-size:.85em}.why{color:#555;font-size:.9em;margin-left:1.6em}.reason{color:#a00;font-size:.9em}.info{color:#555;font-size:.85em}
+.kind,.meta{color:#777;font-size:.85em}.why{color:#555;font-size:.9em;margin-left:1.6em}.reason{color:#a00;font-size:.9em}.info,.measured{color:#555;font-size:.85em}.warning{color:#a60;font-size:.85em}
 ul.tests{font-size:.88em;margin:.1em 0 .3em .6em}.t-failed{color:#a00}.t-skipped{color:#666}
 .s-failed>.why{color:#a00;font-weight:600}.s-waived>.why{color:#a60}
 table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
@@ -405,6 +422,8 @@ export function renderJson(checklist: Checklist, result: GateResult, reportsDir:
         durationMs: t.durationMs,
         evidence: t.attachments.filter((a) => a.path).map((a) => ({ name: a.name, path: evidenceHref(a.path!, reportsDir) })),
         info: t.info,
+        warnings: t.warnings,
+        measured: t.measured,
       })),
       ...(r.attestation ? { attestation: r.attestation } : {}),
       ...(r.waiver ? { waiver: r.waiver } : {}),

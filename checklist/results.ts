@@ -8,10 +8,11 @@
  *   not_verified when the item cannot be verified in the run's mode (checklist.yaml's not_verifiable).
  * Parents and derived items: combined from their children / derived_from items (and their own tests).
  * Waivers: a valid waiver turns a non-passing item into waived; an expired one into failed.
+ * Notes: a test's `info`, `warning` and `measured` annotations travel with it onto its items' lines.
  */
 import type { JSONReport, JSONReportSuite, JSONReportTest, JSONReportTestResult } from '@playwright/test/reporter';
 import type { Checklist } from './load.ts';
-import type { ChecklistItem, Kind, Mode, Phase } from './model.ts';
+import type { AnnotationKind, ChecklistItem, Kind, Mode, Phase } from './model.ts';
 import type { Attestation, Records, Waiver } from './records.ts';
 
 export const STATUSES = ['passed', 'failed', 'not_verified', 'attested', 'waived', 'not_run'] as const;
@@ -35,8 +36,12 @@ export interface TestOutcome {
   ids: string[];
   /** Evidence: attachments with a path (traces, screenshots) or inline bodies. */
   attachments: Array<{ name: string; path?: string; contentType: string }>;
-  /** `info` annotations the test added (what it measured, what it substituted). */
+  /** `info` annotations the test added (what it substituted, how it decided). */
   info: string[];
+  /** `warning` annotations: something to look at that did not fail the test. */
+  warnings: string[];
+  /** `measured` annotations: the figures the test measured. */
+  measured: string[];
 }
 
 export interface ItemResult {
@@ -124,10 +129,10 @@ export function collectTests(report: JSONReport): TestOutcome[] {
 function outcomeOf(test: JSONReportTest, title: string, path: string[], file: string, line: number): TestOutcome {
   const last: JSONReportTestResult | undefined = test.results[test.results.length - 1];
   const annotations = [...test.annotations, ...(last?.annotations ?? [])];
-  const ids = [...new Set(annotations.filter((a) => a.type === 'checklist' && a.description).map((a) => a.description!))];
-  const notVerifiedReason = annotations.find((a) => a.type === 'not-verified')?.description;
+  const texts = (kind: AnnotationKind): string[] => [...new Set(annotations.filter((a) => a.type === kind && a.description).map((a) => a.description!))];
+  const ids = texts('checklist');
+  const notVerifiedReason = annotations.find((a) => a.type === ('not-verified' satisfies AnnotationKind))?.description;
   const skipReason = annotations.find((a) => a.type === 'skip' || a.type === 'fixme')?.description;
-  const info = [...new Set(annotations.filter((a) => a.type === 'info' && a.description).map((a) => a.description!))];
   const skipped = test.status === 'skipped' || last?.status === 'skipped' || last === undefined;
   let outcome: TestOutcome['outcome'];
   let reason: string | undefined;
@@ -157,7 +162,9 @@ function outcomeOf(test: JSONReportTest, title: string, path: string[], file: st
     durationMs: test.results.reduce((s, r) => s + r.duration, 0),
     ids,
     attachments: (last?.attachments ?? []).map((a) => ({ name: a.name, contentType: a.contentType, ...(a.path ? { path: a.path } : {}) })),
-    info,
+    info: texts('info'),
+    warnings: texts('warning'),
+    measured: texts('measured'),
   };
 }
 

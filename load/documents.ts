@@ -3,7 +3,7 @@
  * of TYPICAL_DOCUMENT_BYTES) that each carry a unique code word, so a query can tell whether it finds *this*
  * document, and realistic, multi-part questions of the kind the system is used for.
  */
-import { TYPICAL_DOCUMENT_BYTES } from './thresholds.ts';
+import { TYPICAL_DOCUMENT_BYTES } from '../core/thresholds.ts';
 
 const PARAGRAPHS = [
   'The quarterly maintenance window for the {code} cluster opens on the first Saturday of the quarter at 02:00 UTC and lasts four hours. During the window the on-call engineer drains traffic, applies operating-system patches, rotates the TLS certificates that expire within ninety days and verifies the backups before traffic is restored.',

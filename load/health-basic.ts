@@ -9,8 +9,8 @@
 import http from 'k6/http';
 import { check } from 'k6';
 import type { Options } from 'k6/options';
-import { BASIC_LOAD_CONCURRENCY, BASIC_LOAD_PATH, BASIC_LOAD_REQUESTS, K6_THRESHOLDS, REQUEST_TIMEOUT } from './thresholds.ts';
-import { baseUrl, summaryWriter, tagged } from './lib.ts';
+import { BASIC_LOAD_CONCURRENCY, BASIC_LOAD_PATH, BASIC_LOAD_REQUESTS } from '../core/thresholds.ts';
+import { baseUrl, K6_THRESHOLDS, REQUEST_TIMEOUT, summaryWriter, tagged } from './lib.ts';
 
 export const options: Options = {
   scenarios: {

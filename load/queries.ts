@@ -14,8 +14,8 @@ import http from 'k6/http';
 import { check, sleep } from 'k6';
 import exec from 'k6/execution';
 import type { Options } from 'k6/options';
-import { CONCURRENT_QUERIES, K6_THRESHOLDS, QUERIES_PER_CLIENT, REQUEST_TIMEOUT, STATUS_POLL_INTERVAL_MS, UPLOAD_TO_SEARCHABLE_MAX_MS } from './thresholds.ts';
-import { baseUrl, findDocId, summaryWriter, tagged } from './lib.ts';
+import { CONCURRENT_QUERIES, MAX_UPLOAD_TO_SEARCHABLE_MS, QUERIES_PER_CLIENT } from '../core/thresholds.ts';
+import { baseUrl, findDocId, K6_THRESHOLDS, REQUEST_TIMEOUT, STATUS_POLL_INTERVAL_MS, summaryWriter, tagged } from './lib.ts';
 import { QUESTIONS, seedDocument } from './documents.ts';
 
 export const options: Options = {
@@ -56,7 +56,7 @@ export function setup(): SetupData {
     return { base };
   }
   const t0 = Date.now();
-  while (Date.now() - t0 < UPLOAD_TO_SEARCHABLE_MAX_MS) {
+  while (Date.now() - t0 < MAX_UPLOAD_TO_SEARCHABLE_MS) {
     const st = http.get(`${base}/api/v1/documents/${seedDocId}/status`, tagged('status'));
     let status = '';
     try {

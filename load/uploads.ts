@@ -15,23 +15,23 @@ import { check, sleep } from 'k6';
 import exec from 'k6/execution';
 import { Counter, Trend } from 'k6/metrics';
 import type { Options } from 'k6/options';
-import { CONCURRENT_UPLOADS, K6_THRESHOLDS, REQUEST_TIMEOUT, STATUS_POLL_INTERVAL_MS, UPLOAD_TO_SEARCHABLE_MAX_MS } from './thresholds.ts';
-import { baseUrl, findDocId, requireEnv, summaryWriter, tagged } from './lib.ts';
+import { MAX_UPLOAD_TO_SEARCHABLE_MS, SIMULTANEOUS_UPLOADS } from '../core/thresholds.ts';
+import { baseUrl, findDocId, K6_THRESHOLDS, REQUEST_TIMEOUT, requireEnv, STATUS_POLL_INTERVAL_MS, summaryWriter, tagged } from './lib.ts';
 import { questionFor, typicalDocument } from './documents.ts';
 
 /** Time from the start of an upload until a /query cites the document (ms). */
 const uploadToSearchable = new Trend('upload_to_searchable', true);
-/** Uploads that became searchable (must reach CONCURRENT_UPLOADS: an upload that fails adds no time sample). */
+/** Uploads that became searchable (must reach SIMULTANEOUS_UPLOADS: an upload that fails adds no time sample). */
 const documentsSearchable = new Counter('documents_searchable');
 
 /** How long a VU keeps waiting: past the threshold, so a slow upload is measured rather than cut off. */
-const WAIT_LIMIT_MS = UPLOAD_TO_SEARCHABLE_MAX_MS * 2;
+const WAIT_LIMIT_MS = MAX_UPLOAD_TO_SEARCHABLE_MS * 2;
 
 export const options: Options = {
   scenarios: {
     uploads: {
       executor: 'per-vu-iterations',
-      vus: CONCURRENT_UPLOADS,
+      vus: SIMULTANEOUS_UPLOADS,
       iterations: 1,
       maxDuration: `${Math.ceil(WAIT_LIMIT_MS / 1000) + 60}s`,
     },
@@ -119,7 +119,7 @@ export default function (data: SetupData): void {
     if (cited) {
       uploadToSearchable.add(ms);
       documentsSearchable.add(1);
-      result({ ok: ms < UPLOAD_TO_SEARCHABLE_MAX_MS, stage: 'searchable', docId, ms });
+      result({ ok: ms < MAX_UPLOAD_TO_SEARCHABLE_MS, stage: 'searchable', docId, ms });
     } else {
       result({ ok: false, stage: 'query', docId, ms, body: lastQuery });
     }

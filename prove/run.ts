@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join, resolve } from 'node:path';
 import type { JSONReport } from '@playwright/test/reporter';
 import { collectTests } from '../checklist/results.ts';
+import { prepareContainerRuntimeEnv } from '../core/config.ts';
 import { REPO_ROOT } from '../core/paths.ts';
 import { prepareHermeticDeployDir } from '../testcontainers/target.ts';
 import { CONFIG_DEFECTS, type Defect } from './defects.ts';
@@ -85,6 +86,7 @@ function freshCopy(name: string): string {
 }
 
 function main(): void {
+  prepareContainerRuntimeEnv();
   const args = parseArgs(process.argv.slice(2));
   let defects = args.fast ? DEFECTS.filter((d) => d.fast) : DEFECTS;
   if (args.only) {

@@ -29,9 +29,9 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { getContainerRuntimeClient } from 'testcontainers';
 import { Agent, FormData, request } from 'undici';
-import { loadConfig } from '../core/config.ts';
+import { defaultProjectName, loadConfig, prepareContainerRuntimeEnv } from '../core/config.ts';
+import { ContainerSampler, mib } from '../lib/containers.ts';
 import { Secrets } from '../lib/secrets.ts';
 import { composeDown } from '../testcontainers/stack.ts';
 import { hermeticDir, startTarget, type Target } from '../testcontainers/target.ts';
@@ -150,14 +150,11 @@ async function queryLoad(backend: string, total: number, concurrency: number, qu
   return { latencies: latencies.sort((a, b) => a - b), errors, wallS: (performance.now() - t0) / 1000 };
 }
 
-/** Memory of a container as `docker stats` shows it: usage minus inactive file cache. */
-async function containerMemory(name: string): Promise<number> {
-  const client = await getContainerRuntimeClient();
-  const c = client.container.dockerode.getContainer(name);
-  const s = (await c.stats({ stream: false, 'one-shot': true } as { stream: false })) as unknown as { memory_stats?: { usage?: number; stats?: Record<string, number> } };
-  const mem = s.memory_stats ?? {};
-  const inactive = mem.stats?.inactive_file ?? mem.stats?.total_inactive_file ?? 0;
-  return Math.max(0, (mem.usage ?? 0) - inactive);
+/** Memory of the sampled container as `docker stats` shows it: usage minus inactive file cache (lib/containers.ts). */
+async function containerMemory(sampler: ContainerSampler): Promise<number> {
+  const [s] = await sampler.sample();
+  if (!s) throw new Error(`docker stats: ${sampler.errors.at(-1) ?? 'no such container'}`);
+  return s.memUsage;
 }
 
 /** The backend process's own figures from its Prometheus endpoint (prom-client default metrics), if it has them. */
@@ -184,9 +181,10 @@ interface MemoryFigures {
 async function sampledLoad(container: string, backend: string, run: () => Promise<Awaited<ReturnType<typeof queryLoad>>>): Promise<{ load: Awaited<ReturnType<typeof queryLoad>>; memory: MemoryFigures }> {
   const samples: Array<{ at: number; container: number; rss?: number; heapUsed?: number }> = [];
   let running = true;
+  const docker = new ContainerSampler({ 'rag-backend': container });
   const sampler = (async () => {
     while (running) {
-      const [c, p] = await Promise.all([containerMemory(container), processMemory(backend)]);
+      const [c, p] = await Promise.all([containerMemory(docker), processMemory(backend)]);
       samples.push({ at: performance.now(), container: c, rss: p?.rss, heapUsed: p?.heapUsed });
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -204,7 +202,6 @@ async function sampledLoad(container: string, backend: string, run: () => Promis
   return { load, memory: { container: container_, rss: median(half.map((x) => x.rss)), heapUsed: median(half.map((x) => x.heapUsed)), samples: half.length } };
 }
 
-const mib = (b: number) => `${(b / 1024 / 1024).toFixed(1)} MiB`;
 const growth = (from: number, to: number) => {
   const g = ((to - from) / from) * 100;
   return `${g >= 0 ? '+' : ''}${g.toFixed(1)} %`;
@@ -221,6 +218,7 @@ interface Row {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  prepareContainerRuntimeEnv();
   let target: Target;
   let owned = false;
   if (args.state) {
@@ -228,7 +226,7 @@ async function main(): Promise<void> {
     target = JSON.parse(readFileSync(args.state, 'utf8')) as Target;
     console.log(`[bench:app] using the running stack of ${args.state} (${target.mode}, project ${target.projectName ?? '?'})`);
   } else {
-    process.env.RAG_PROJECT ??= 'raggate-bench-app';
+    defaultProjectName('raggate-bench-app');
     const config = loadConfig();
     if (config.mode === 'live') throw new Error('bench:app starts and stops its own stack; for a running deployment pass --state <state file> (live mode would put load on a production system)');
     console.log(`[bench:app] starting the ${config.mode} stack (project ${config.projectName}) …`);

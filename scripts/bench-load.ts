@@ -14,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { benchUrl } from '../core/config.ts';
 import { REPO_ROOT } from '../core/paths.ts';
 import { K6_BIN, k6Missing } from '../lib/k6.ts';
 
@@ -23,8 +24,7 @@ const opt = (name: string, def: string) => {
   return i >= 0 && argv[i + 1] ? argv[i + 1]! : def;
 };
 const positional = argv.filter((a, i) => !a.startsWith('--') && !(i > 0 && ['--connections', '--duration'].includes(argv[i - 1]!)));
-// The one place this script reads the environment (like core/config.ts, it names the variable on error).
-const urlArg = positional[0] ?? process.env.BENCH_URL;
+const urlArg = positional[0] ?? benchUrl();
 if (!urlArg) {
   console.error('bench:load: give the /health URL as argument or in BENCH_URL, e.g. npm run bench:load -- http://127.0.0.1:8080/health');
   process.exit(2);

@@ -8,7 +8,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '../core/config.ts';
+import { defaultProjectName, loadConfig, prepareContainerRuntimeEnv } from '../core/config.ts';
 import { REPO_ROOT } from '../core/paths.ts';
 import { startTarget } from '../testcontainers/target.ts';
 import { composeDown } from '../testcontainers/stack.ts';
@@ -31,7 +31,8 @@ function stats(xs: number[]): string {
 }
 
 async function main(): Promise<void> {
-  process.env.RAG_PROJECT ??= 'raggate-bench';
+  defaultProjectName('raggate-bench');
+  prepareContainerRuntimeEnv();
   const rows: Array<[string, string]> = [];
   if (setupLog) {
     const m = /set-up complete in (\d+)s/.exec(readFileSync(setupLog, 'utf8'));

@@ -19,6 +19,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JSONReport } from '@playwright/test/reporter';
 import { collectTests } from '../checklist/results.ts';
+import { projectNameOr } from '../core/config.ts';
 import { REPO_ROOT } from '../core/paths.ts';
 
 const argv = process.argv.slice(2);
@@ -110,7 +111,7 @@ function benchGate(): void {
     return;
   }
   process.stdout.write('[bench] running the full hermetic gate (bash scripts/release-gate) … ');
-  const env = { ...process.env, RAG_PROJECT: process.env.RAG_PROJECT ?? 'rag-gate-bench' };
+  const env = { ...process.env, RAG_PROJECT: projectNameOr('rag-gate-bench') };
   const r = sh('bash', ['scripts/release-gate'], REPO_ROOT, env);
   console.log(`${r.seconds.toFixed(0)} s, exit ${r.status}`);
   writeFileSync(join(OUT, 'gate-output.txt'), r.out);

@@ -15,7 +15,8 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { IMAGES, IMAGE_REPO, REFERENCE_VERSION, type ImageSpec } from '../testcontainers/images.ts';
+import { IMAGE_REPO, REFERENCE_VERSION } from '../core/contract.ts';
+import { IMAGES, type ImageSpec } from '../testcontainers/images.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);

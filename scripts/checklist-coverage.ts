@@ -1,8 +1,9 @@
 /**
- * Prints which auto checklist items have a test (static scan of tests/), and fails on unknown IDs or on an
- * item without a test that is not in checklist/coverage-baseline.json.
+ * Prints which auto checklist items have a test (static scan of tests/, checklist/tests-scan.ts), and fails on
+ * unknown IDs, on a test whose IDs the scan cannot read, or on an item without a test that is not in
+ * checklist/coverage-baseline.json.
  *
- *   npm run checklist:coverage                      report; exit 1 on unknown IDs / regressions
+ *   npm run checklist:coverage                      report; exit 1 on unknown IDs / unreadable IDs / regressions
  *   npm run checklist:coverage -- --update-baseline write the current uncovered items as the baseline
  *                                                   (references in files git does not track are ignored)
  *   CHECKLIST_REQUIRE_FULL_COVERAGE=1 ...           every auto item must have a test
@@ -10,9 +11,11 @@
 import { execFileSync } from 'node:child_process';
 import { relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BASELINE_FILE, computeCoverage, coverageReport, readBaseline, scanReferences, writeBaseline } from '../checklist/coverage.ts';
+import { BASELINE_FILE, computeCoverage, coverageReport, readBaseline, scanCoverage, testReferences, writeBaseline } from '../checklist/coverage.ts';
 import { loadChecklist } from '../checklist/load.ts';
+import { requireFullCoverage } from '../core/config.ts';
 import { REPO_ROOT } from '../checklist/source.ts';
+import { scanTests } from '../checklist/tests-scan.ts';
 
 function trackedFiles(): Set<string> | undefined {
   try {
@@ -24,13 +27,15 @@ function trackedFiles(): Set<string> | undefined {
 
 export function main(argv: string[]): number {
   const checklist = loadChecklist();
-  const refs = scanReferences();
+  const scan = scanTests();
   if (argv.includes('--update-baseline')) {
     // Only committed specs count: a baseline that relies on someone's uncommitted file breaks CI.
     const tracked = trackedFiles();
-    const base = tracked ? refs.filter((r) => tracked.has(r.file)) : refs;
+    const committed = <T extends { file: string }>(xs: T[]): T[] => (tracked ? xs.filter((r) => tracked.has(r.file)) : xs);
+    const refs = testReferences(scan);
+    const base = committed(refs);
     if (tracked && base.length < refs.length) console.log(`ignoring ${refs.length - base.length} references in files git does not track`);
-    const c = computeCoverage(checklist, base, { uncovered: [] });
+    const c = computeCoverage(checklist, base, { uncovered: [] }, { literals: committed(scan.literals) });
     if (c.unknown.length) {
       console.error(coverageReport(checklist, c));
       console.error('fix the unknown IDs before updating the baseline');
@@ -40,10 +45,10 @@ export function main(argv: string[]): number {
     console.log(`wrote ${relative(REPO_ROOT, BASELINE_FILE)}: ${c.uncovered.length} uncovered of ${c.needed.length} auto items`);
     return 0;
   }
-  const c = computeCoverage(checklist, refs, readBaseline());
+  const c = scanCoverage(checklist, scan, readBaseline());
   console.log(coverageReport(checklist, c));
-  const full = process.env.CHECKLIST_REQUIRE_FULL_COVERAGE === '1';
-  if (c.unknown.length || c.regressions.length || (full && c.uncovered.length)) return 1;
+  const full = requireFullCoverage();
+  if (c.unknown.length || c.unreadable.length || c.regressions.length || (full && c.uncovered.length)) return 1;
   return 0;
 }
 

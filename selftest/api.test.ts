@@ -1,20 +1,12 @@
-/** Unit tests of the integration specs' pure decisions (fixtures/api.ts, fixtures/browser.ts), with bad inputs. */
+/** Unit tests of the integration specs' pure decisions (checks/answers.ts, lib/rag-api.ts, fixtures/browser.ts), with bad inputs. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  attributionProblems,
-  containsFact,
-  eventOrderProblems,
-  excerptOccursVerbatim,
-  namesField,
-  newRunMarker,
-  type ProgressEvent,
-  type QueryResult,
-} from '../fixtures/api.ts';
+import { attributionProblems, containsFact, eventOrderProblems, excerptOccursVerbatim, namesField } from '../checks/answers.ts';
+import { newRunMarker, type ProgressEvent, type QueryResult } from '../lib/rag-api.ts';
 import { spkiPin } from '../fixtures/browser.ts';
 import { plantedDocuments, QUESTIONS } from '../fixtures/documents/index.ts';
 import { schemaErrors } from '../lib/schemas.ts';

@@ -10,6 +10,7 @@ import { after, describe, test } from 'node:test';
 import type { JSONReport, JSONReportTest } from '@playwright/test/reporter';
 import { computeCoverage } from '../checklist/coverage.ts';
 import { loadChecklist } from '../checklist/load.ts';
+import type { AnnotationKind } from '../checklist/model.ts';
 import { loadRecords, RecordError, type Records } from '../checklist/records.ts';
 import { renderHtml, renderJson, renderMarkdown } from '../checklist/render.ts';
 import { evaluate, type EvaluateOptions } from '../checklist/results.ts';
@@ -19,7 +20,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'checklist-selftest-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 type Outcome = 'passed' | 'failed' | 'skipped' | 'not-verified' | 'flaky' | 'did-not-run';
-interface T { title: string; ids: string[]; outcome: Outcome; reason?: string; start?: string; duration?: number }
+interface T { title: string; ids: string[]; outcome: Outcome; reason?: string; start?: string; duration?: number; notes?: Array<{ type: AnnotationKind; description: string }> }
 
 /** A minimal Playwright JSON report with one spec per test. */
 function report(tests: T[], errors: string[] = []): JSONReport {
@@ -28,6 +29,7 @@ function report(tests: T[], errors: string[] = []): JSONReport {
       ...t.ids.map((id) => ({ type: 'checklist', description: id })),
       ...(t.outcome === 'not-verified' ? [{ type: 'not-verified', description: t.reason ?? 'why' }, { type: 'skip', description: `not verified: ${t.reason ?? 'why'}` }] : []),
       ...(t.outcome === 'skipped' ? [{ type: 'skip', description: t.reason ?? 'no reason' }] : []),
+      ...(t.notes ?? []),
     ];
     const resultStatus = t.outcome === 'passed' || t.outcome === 'flaky' ? 'passed' : t.outcome === 'failed' ? 'failed' : 'skipped';
     const result = {
@@ -246,6 +248,29 @@ describe('rendering', () => {
     assert.equal(f.status, 'failed');
     assert.equal(f.tests[0]!.title, 'chroma heartbeat');
     assert.equal(json.verdict.exitCode, 1);
+  });
+
+  test('measured figures, warnings and info reach the test on the item\'s line (md, html, json)', () => {
+    const notes: T['notes'] = [
+      { type: 'measured', description: 'p95 412 ms at 10 clients' },
+      { type: 'measured', description: 'p50 120 ms' },
+      { type: 'warning', description: 'hermetic: measured on the stand-in model <service>' },
+      { type: 'info', description: 'k6 results from the run made by "load"' },
+    ];
+    const m = evaluate(checklist, report([{ title: 'query latency', ids: ['P3-LOAD-1'], outcome: 'passed', notes }]), none, opts);
+    assert.deepEqual(status(m, 'P3-LOAD-1').tests[0]!.measured, ['p95 412 ms at 10 clients', 'p50 120 ms']);
+    const line = renderMarkdown(checklist, m, '/repo/reports').split('\n').find((l) => l.includes('`P3-LOAD-1`'))!;
+    assert.match(line, /“query latency” \(passed, 100 ms, \[trace\]\([^)]*\)\) 📏 p95 412 ms at 10 clients; p50 120 ms ❗ hermetic: measured on the stand-in model <service> ℹ k6 results/);
+    const html = renderHtml(checklist, m, '/repo/reports');
+    assert.match(html, /<div class="measured">📏 p95 412 ms at 10 clients<\/div><div class="measured">📏 p50 120 ms<\/div>/);
+    assert.match(html, /<div class="warning">❗ hermetic: measured on the stand-in model &lt;service&gt;<\/div>/);
+    const json = JSON.parse(renderJson(checklist, m, '/repo/reports')) as { items: Array<{ id: string; tests: Array<{ measured: string[]; warnings: string[] }> }> };
+    const t = json.items.find((i) => i.id === 'P3-LOAD-1')!.tests[0]!;
+    assert.deepEqual([t.measured, t.warnings], [['p95 412 ms at 10 clients', 'p50 120 ms'], ['hermetic: measured on the stand-in model <service>']]);
+    // Many figures stay compact on the Markdown line; all of them are in the HTML.
+    const many = evaluate(checklist, report([{ title: 'soak', ids: ['P3-LOAD-1'], outcome: 'passed', notes: [1, 2, 3, 4, 5].map((n) => ({ type: 'measured' as const, description: `series ${n}` })) }]), none, opts);
+    assert.match(renderMarkdown(checklist, many, '/repo/reports'), /📏 series 1; series 2; series 3 and 2 more/);
+    assert.match(renderHtml(checklist, many, '/repo/reports'), /📏 series 5</);
   });
 
   test('checklist.html: anchors for every item, escaped text', () => {

@@ -4,8 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from '../core/config.ts';
-import { EnvFileError, Secrets, parseEnvFile } from '../lib/secrets.ts';
+import { ConfigError, loadConfig, prepareContainerRuntimeEnv, soakSettings } from '../core/config.ts';
+import { Secrets } from '../lib/secrets.ts';
+import { EnvFileError, parseEnvFile } from '../lib/envfile.ts';
 import { probeReachable } from '../lib/preflight.ts';
 
 function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
@@ -41,6 +42,25 @@ test('bad variables are refused with the variable name and a fix', () => {
   assert.throws(() => withEnv({ RAG_BASE_URL: undefined, RAG_COMPOSE_DIR: undefined, RAG_MODE: 'live' }, loadConfig), /RAG_MODE/);
   assert.throws(() => withEnv({ RAG_BASE_URL: undefined, RAG_COMPOSE_DIR: undefined, RAG_STARTUP_TIMEOUT_S: 'soon' }, loadConfig), /RAG_STARTUP_TIMEOUT_S/);
   assert.throws(() => withEnv({ RAG_BASE_URL: undefined, RAG_COMPOSE_DIR: undefined, RAG_BACKEND_URL: 'http://x:8000' }, loadConfig), /only apply with RAG_BASE_URL/);
+});
+
+test('every kind of setting names the variable when its value is wrong', () => {
+  const none = { RAG_BASE_URL: undefined, RAG_COMPOSE_DIR: undefined };
+  assert.throws(() => withEnv({ ...none, RAG_MODE: 'staging' }, loadConfig), /^ConfigError: RAG_MODE: "staging" is not a mode\. Use one of hermetic, compose, live$/);
+  assert.throws(() => withEnv({ ...none, RAG_KEEP_STACK: 'sure' }, loadConfig), /RAG_KEEP_STACK: "sure" is not a boolean\. Use 1\/0/);
+  assert.throws(() => withEnv({ RAG_BASE_URL: 'https://x', RAG_COMPOSE_DIR: undefined, RAG_CA_FILE: '/nonexistent/ca.pem' }, loadConfig), /RAG_CA_FILE: \/nonexistent\/ca\.pem does not exist/);
+  assert.throws(() => soakSettings({ RAG_SOAK_SAMPLE_SECONDS: '0' }), /RAG_SOAK_SAMPLE_SECONDS: "0" is not a whole number between 1 and 3600\. Unset it to use the default 5/);
+  const cfg = withEnv({ ...none, RAG_ALLOW_DESTRUCTIVE: ' no ', RAG_PROJECT: ' mine ' }, loadConfig);
+  assert.equal(cfg.allowDestructive, false);
+  assert.equal(cfg.projectName, 'mine');
+});
+
+test('the container runtime environment is prepared once, and a value the caller set wins', () => {
+  withEnv({ TESTCONTAINERS_RYUK_DISABLED: undefined, TESTCONTAINERS_HOST_OVERRIDE: 'docker.example' }, () => {
+    prepareContainerRuntimeEnv();
+    assert.equal(process.env.TESTCONTAINERS_RYUK_DISABLED, 'true');
+    assert.equal(process.env.TESTCONTAINERS_HOST_OVERRIDE, 'docker.example');
+  });
 });
 
 test('.env.production parsing names the file and line of a malformed entry', () => {

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { AlertReceiver, parseWebhookPayload, planWebhook } from '../lib/alert-receiver.ts';
 import { dashboardPanelQueries, expandGrafanaVariables, metricNamesIn, promtoolFailedAlerts } from '../lib/prometheus.ts';
-import { leakVerdict, leastSquares, soakSettings } from '../checks/stability.ts';
-import { ConfigError } from '../core/config.ts';
+import { leakVerdict, leastSquares } from '../checks/stability.ts';
+import { ConfigError, soakSettings } from '../core/config.ts';
 
 test('webhook plan: host.docker.internal is receivable, loopback and https are not (with the reason)', () => {
   assert.deepEqual(planWebhook('http://host.docker.internal:21458/rag-alerts'), { port: 21458, path: '/rag-alerts', host: 'host.docker.internal' });
@@ -51,6 +51,8 @@ test('dashboard helpers: panel queries, Grafana variables, metric names', () => 
   assert.deepEqual(dashboardPanelQueries(dash), [{ panel: 'A', expr: 'sum(rate(x_total[$__rate_interval]))' }, { panel: 'B', expr: 'up == 0' }]);
   assert.equal(expandGrafanaVariables('rate(x[$__rate_interval]) {job=~"$job"}'), 'rate(x[1m]) {job=~".*"}');
   assert.deepEqual(metricNamesIn('sum by (le) (rate(rag_query_duration_seconds_bucket{outcome="failure"}[5m])) / sum(rate(http_requests_total[5m]))').sort(), ['http_requests_total', 'rag_query_duration_seconds_bucket']);
+  // Parsed by lib/promql.ts: a metric without an underscore is still a metric, a filter panel names what it reads.
+  assert.deepEqual(metricNamesIn('count(up == 0) or vector(0)'), ['up']);
   // The reference dashboards parse and every panel has a query.
   for (const f of ['system-overview', 'application-performance', 'error-tracking']) {
     const d = JSON.parse(readFileSync(new URL(`../reference/deploy/monitoring/grafana/dashboards/${f}.json`, import.meta.url), 'utf8'));

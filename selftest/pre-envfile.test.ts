@@ -10,26 +10,12 @@ import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareHermeticDeployDir } from '../testcontainers/target.ts';
-import {
-  alertComparison,
-  checkBackupManifest,
-  checkChecklistAlerts,
-  checkCreatedFromTemplate,
-  checkDirectory,
-  checkEnvFilePermissions,
-  checkFilesPresent,
-  checkGrafanaDatasource,
-  readComposeServices,
-  checkNoPlaceholders,
-  checkNotificationChannels,
-  checkRequiredVariable,
-  envMap,
-  parsePromQL,
-  readAlertRules,
-  REQUIRED_DIRECTORIES,
-  selectorNames,
-  shannonBitsPerChar,
-} from '../checks/deployment-files.ts';
+import { checkBackupManifest } from '../checks/backup.ts';
+import { readComposeServices } from '../checks/compose.ts';
+import { checkCreatedFromTemplate, checkEnvFilePermissions, checkNoPlaceholders, checkRequiredVariable, shannonBitsPerChar } from '../checks/env-file.ts';
+import { checkDirectory, checkFilesPresent, REQUIRED_DIRECTORIES } from '../checks/layout.ts';
+import { checkChecklistAlerts, checkGrafanaDatasource, checkNotificationChannels, readAlertRules } from '../checks/monitoring-config.ts';
+import { envMap } from '../lib/envfile.ts';
 import { REQUIRED_ENV_VARS } from '../core/thresholds.ts';
 
 const made: string[] = [];
@@ -192,22 +178,6 @@ test('a query failure alert at 50 % (0.5) and a missing CPU alert fail', () => {
   assert.equal(c.problems.length, 2, c.problems.join('\n'));
   assert.match(c.problems.join('\n'), /HighCPUUsage .* is not defined/);
   assert.match(c.problems.join('\n'), /HighQueryFailureRate fires at > 0\.5 \(= 50%\)/);
-});
-
-test('PromQL: the top-level comparison is found structurally, not by grepping numbers', () => {
-  // 100 and 5m appear inside the query; the threshold is the comparison's literal, either side.
-  const a = alertComparison('100 * (1 - avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m]))) > 90');
-  assert.deepEqual([a.op, a.threshold, a.percentScale], ['>', 90, true]);
-  const b = alertComparison('0.05 < sum(rate(x{outcome="failure"}[5m])) / sum(rate(x[5m]))');
-  assert.deepEqual([b.op, b.threshold, b.percentScale], ['>', 0.05, false]);
-  const c = alertComparison('(up{job=~"rag.*"} == 0)');
-  assert.deepEqual([c.op, c.threshold], ['==', 0]);
-  assert.deepEqual(selectorNames(c.query), ['up']);
-  // precedence: comparison binds looser than arithmetic, `and` looser than comparison
-  const t = parsePromQL('a + b * 2 > 3 and c');
-  assert.equal(t.type === 'binary' && t.op, 'and');
-  assert.throws(() => alertComparison('rate(x[5m]) * 100'), /not a comparison/);
-  assert.throws(() => alertComparison('a > b'), /compares two queries/);
 });
 
 test('alerts routed to email only (webhook route removed) fail the notification line', () => {

@@ -2,10 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { isLoopback } from '../core/contract.ts';
 import {
   corsProblems,
   envProblems,
   exposureProblems,
+  INTENDED_PORTS,
   fileSecretProblems,
   findLeaks,
   gradeAtLeast,
@@ -134,6 +136,18 @@ test('exposure: only Nginx may bind beyond loopback; unknown ports and services 
   assert.match(exposureProblems([{ service: 'node-exporter', containerPort: 9100, hostIp: '127.0.0.1', hostPort: 9100 }]).join(), /not an intended port/);
   assert.match(exposureProblems([{ service: 'nginx', containerPort: 8080, hostIp: '127.0.0.1', hostPort: 8080 }]).join(), /not an intended port/);
   assert.match(exposureProblems([{ service: 'debug-shell', containerPort: 22, hostIp: '127.0.0.1', hostPort: 2222 }]).join(), /not in the contract/);
+});
+
+test('loopback: 127/8, ::1, ::ffff:127.x and localhost only; anything that reaches beyond the machine is not', () => {
+  for (const a of ['127.0.0.1', '127.1.2.3', '127.255.255.255', '::1', '[::1]', '::ffff:127.0.0.1', '::FFFF:127.0.0.53', 'localhost', 'LOCALHOST']) assert.equal(isLoopback(a), true, a);
+  for (const a of ['', '0.0.0.0', '::', '10.0.0.1', '128.0.0.1', '127.0.0', '127.0.0.256', '127.example.com', '::ffff:10.0.0.1', '::2', 'localhost.example.com']) assert.equal(isLoopback(a), false, a);
+});
+
+test('exposure: the intended ports are the contract\'s (each service once, only Nginx public)', () => {
+  assert.deepEqual(INTENDED_PORTS.nginx, { ports: [80, 443], public: true });
+  assert.deepEqual(INTENDED_PORTS['reflex-frontend'], { ports: [3000, 8001], public: false });
+  assert.deepEqual(INTENDED_PORTS['node-exporter'], { ports: [], public: false });
+  assert.deepEqual(Object.entries(INTENDED_PORTS).filter(([, r]) => r.public).map(([s]) => s), ['nginx']);
 });
 
 test('JWT: HS256 signature verifies with the same key only', () => {

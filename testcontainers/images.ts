@@ -1,7 +1,7 @@
-/** The reference deployment's images: names, parents and build inputs, in one place. */
-export const IMAGE_REPO = 'rag-system';
-/** The version of RAG System v1.0 the reference deployment carries (compose files use `:${RAG_VERSION}`). */
-export const REFERENCE_VERSION = '1.0.0';
+/**
+ * The reference deployment's images: names, parents and build inputs, in one place. How they are named and
+ * tagged (`rag-system/<name>:1.0.0`) is core/contract.ts's IMAGE_REPO, REFERENCE_VERSION and imageRef.
+ */
 
 export interface ImageSpec {
   name: string;

@@ -9,39 +9,17 @@ import { DockerComposeEnvironment, getContainerRuntimeClient, type ContainerRunt
 import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { ServiceName } from '../core/config.ts';
+import { COMPOSE_SERVICES, SERVICES, SERVICE_NAMES, composeContainerKey, containerName, type ServiceName } from '../core/contract.ts';
 import { DiagnosingHealthCheck } from './wait.ts';
 
 export const MONITORING_FILE = 'docker-compose.monitoring.yml';
 export const PRODUCTION_FILE = 'docker-compose.production.yml';
 
-/** Compose service and container port behind each URL the suite uses. */
-export const SERVICE_PORTS: Record<Exclude<ServiceName, 'grafana'>, { service: string; port: number; scheme: string }> = {
-  nginxHttp: { service: 'nginx', port: 80, scheme: 'http' },
-  nginxHttps: { service: 'nginx', port: 443, scheme: 'https' },
-  backend: { service: 'rag-backend', port: 8000, scheme: 'http' },
-  frontend: { service: 'reflex-frontend', port: 3000, scheme: 'http' },
-  frontendEvent: { service: 'reflex-frontend', port: 8001, scheme: 'http' },
-  chroma: { service: 'chroma', port: 8002, scheme: 'http' },
-  ollama: { service: 'ollama', port: 11434, scheme: 'http' },
-  prometheus: { service: 'prometheus', port: 9090, scheme: 'http' },
-  alertmanager: { service: 'alertmanager', port: 9093, scheme: 'http' },
-  redis: { service: 'redis', port: 6379, scheme: 'redis' },
-};
+/** The URLs a started stack has: every service of the contract whose compose service starts without a profile. */
+export const STACK_SERVICES: ServiceName[] = SERVICE_NAMES.filter((n) => !('profile' in COMPOSE_SERVICES[SERVICES[n].service]));
 
-const PORT_VARIABLES = [
-  'RAG_HTTP_PORT',
-  'RAG_HTTPS_PORT',
-  'RAG_BACKEND_PORT',
-  'RAG_FRONTEND_PORT',
-  'RAG_FRONTEND_EVENT_PORT',
-  'RAG_CHROMA_PORT',
-  'RAG_OLLAMA_PORT',
-  'RAG_PROMETHEUS_PORT',
-  'RAG_ALERTMANAGER_PORT',
-  'RAG_REDIS_PORT',
-  'RAG_GRAFANA_PORT',
-] as const;
+/** The compose variables that publish each service's port (the reference compose files' `${RAG_<SERVICE>_PORT-...}`). */
+const PORT_VARIABLES = SERVICE_NAMES.map((n) => SERVICES[n].portVariable);
 
 /** A loopback port that is free right now (the kernel picks it). */
 function freePort(): Promise<number> {
@@ -179,22 +157,21 @@ export class StartedRagStack {
     return this.deployDir;
   }
 
-  /** Compose v1 names containers `<project>_<service>_1`. */
   getContainerName(service: string): string {
-    return `${this.projectName}_${service}_1`;
+    return containerName(this.projectName, service);
   }
 
-  getUrl(name: keyof typeof SERVICE_PORTS): string {
-    const { service, port, scheme } = SERVICE_PORTS[name];
-    const env = name === 'prometheus' || name === 'alertmanager' || name === 'redis' ? this.monitoring : this.production;
-    const container = env.getContainer(`${service}_1`);
+  getUrl(name: ServiceName): string {
+    const { service, port, scheme } = SERVICES[name];
+    const env = COMPOSE_SERVICES[service].file === 'monitoring' ? this.monitoring : this.production;
+    const container = env.getContainer(composeContainerKey(service));
     const host = scheme === 'https' ? 'localhost' : '127.0.0.1';
     return `${scheme}://${host}:${container.getMappedPort(port)}`;
   }
 
   getUrls(): Partial<Record<ServiceName, string>> {
     const urls: Partial<Record<ServiceName, string>> = {};
-    for (const name of Object.keys(SERVICE_PORTS) as Array<keyof typeof SERVICE_PORTS>) urls[name] = this.getUrl(name);
+    for (const name of STACK_SERVICES) urls[name] = this.getUrl(name);
     return urls;
   }
 

@@ -5,9 +5,10 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadConfig, type Config, type Mode, type ServiceName } from '../core/config.ts';
+import { loadConfig, prepareContainerRuntimeEnv, type Config, type Mode } from '../core/config.ts';
+import { COMPOSE_SERVICES, containerName, type ServiceName } from '../core/contract.ts';
 import { REPO_ROOT, STATE_DIR } from '../core/paths.ts';
-import { RagStack, composeEnvironmentFor, randomPortEnvironment, SERVICE_PORTS, type StackTimings } from './stack.ts';
+import { RagStack, composeEnvironmentFor, randomPortEnvironment, STACK_SERVICES, type StackTimings } from './stack.ts';
 
 export interface Target {
   mode: Mode;
@@ -87,9 +88,7 @@ export function prepareHermeticDeployDir(dest: string): string {
 
 function containerNames(project: string): Record<string, string> {
   const names: Record<string, string> = {};
-  for (const service of ['prometheus', 'alertmanager', 'node-exporter', 'redis', 'grafana', 'chroma', 'ollama', 'rag-backend', 'reflex-frontend', 'nginx']) {
-    names[service] = `${project}_${service}_1`;
-  }
+  for (const service of Object.keys(COMPOSE_SERVICES)) names[service] = containerName(project, service);
   return names;
 }
 
@@ -115,8 +114,7 @@ export async function startTarget(config: Config): Promise<Target> {
       owned: false,
     };
   }
-  process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
-  process.env.TESTCONTAINERS_HOST_OVERRIDE ??= 'localhost';
+  prepareContainerRuntimeEnv();
   const t0 = Date.now();
   const deployDir = config.mode === 'hermetic' ? prepareHermeticDeployDir(hermeticDir(config.projectName)) : config.deployDir!;
   const prepareMs = Date.now() - t0;
@@ -131,7 +129,7 @@ export async function startTarget(config: Config): Promise<Target> {
   saveTarget({ mode: config.mode, projectName: config.projectName, deployDir, composeEnvironment: composeEnvironmentFor(config.projectName, composeEnvironment), urls: {}, containers: {}, startedAt, owned: true });
   const started = await stack.start();
   const urls: Partial<Record<ServiceName, string>> = {};
-  for (const name of Object.keys(SERVICE_PORTS) as Array<keyof typeof SERVICE_PORTS>) {
+  for (const name of STACK_SERVICES) {
     try {
       urls[name] = started.getUrl(name);
     } catch {

@@ -3,6 +3,7 @@
  * to (live) the target, and records it for the workers. Fails fast with what to do when something is off.
  */
 import { test as setup } from '@playwright/test';
+import { annotate } from '../../fixtures/checklist.ts';
 import { spawnSync } from 'node:child_process';
 import { loadConfig } from '../../core/config.ts';
 import { Secrets } from '../../lib/secrets.ts';
@@ -17,7 +18,7 @@ setup('start or attach to the target deployment', async ({}, testInfo) => {
     const containers = previous.projectName ? await projectContainers(previous.projectName) : [];
     const unhealthy = containers.filter((c) => !c.running || (c.health && c.health !== 'healthy'));
     if (previous.urls.nginxHttps && containers.length > 0 && unhealthy.length === 0) {
-      testInfo.annotations.push({ type: 'info', description: `RAG_REUSE_STACK=1: reusing project ${previous.projectName} started at ${previous.startedAt}` });
+      annotate.info(testInfo, `RAG_REUSE_STACK=1: reusing project ${previous.projectName} started at ${previous.startedAt}`);
       return;
     }
   }
@@ -38,7 +39,7 @@ setup('start or attach to the target deployment', async ({}, testInfo) => {
   for (const raw of target.startupProblems ?? []) {
     const problem = secrets.redact(raw);
     // Not a failure of the set-up: the Phase 2 health lines fail on it, with this as evidence.
-    testInfo.annotations.push({ type: 'warning', description: problem.split('\n')[0]! });
+    annotate.warning(testInfo, problem.split('\n')[0]!);
     await testInfo.attach('container not healthy at start-up', { body: problem, contentType: 'text/plain' });
   }
   await testInfo.attach('target.json', {

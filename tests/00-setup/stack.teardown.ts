@@ -14,6 +14,5 @@ teardown('remove the stack this run started', async () => {
     console.log(`RAG_KEEP_STACK=1: leaving project ${target.projectName} running (docker-compose -p ${target.projectName} ... down -v to remove it)`);
     return;
   }
-  process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
   await composeDown(target.deployDir, target.projectName, target.composeEnvironment ?? {});
 });

@@ -4,7 +4,8 @@
  * user inside its container.
  */
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { checkDirectory, describeProblems, REQUIRED_DIRECTORIES } from '../../checks/deployment-files.ts';
+import { describeProblems } from '../../checks/check.ts';
+import { checkDirectory, REQUIRED_DIRECTORIES } from '../../checks/layout.ts';
 import { spawnSync } from 'node:child_process';
 
 const IDS: Record<string, string> = {

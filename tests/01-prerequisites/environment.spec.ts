@@ -1,10 +1,13 @@
 /**
  * Pre-Deployment Requirements › Configuration Files › Environment Configuration – one test per variable the
- * checklist lists (checks/deployment-files.ts). Values are never shown.
+ * checklist lists (checks/env-file.ts). Values are never shown.
  */
 import type { TestInfo } from '@playwright/test';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { checkCreatedFromTemplate, checkRequiredVariable, describeProblems, envMap, readComposeServices } from '../../checks/deployment-files.ts';
+import { describeProblems } from '../../checks/check.ts';
+import { readComposeServices } from '../../checks/compose.ts';
+import { checkCreatedFromTemplate, checkRequiredVariable } from '../../checks/env-file.ts';
+import { envMap } from '../../lib/envfile.ts';
 import { REQUIRED_ENV_VARS } from '../../core/thresholds.ts';
 import type { TargetView } from '../../testcontainers/view.ts';
 import { join } from 'node:path';

@@ -4,9 +4,9 @@
  * measured machine is only the Docker host of a test stack: "not verified", with the measurements shown.
  */
 import type { TestInfo } from '@playwright/test';
-import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { checkOs, checkServerMinimum, describeHost, hostScope, measureHost, recommendedShortfalls, type HostFacts } from '../../checks/host.ts';
-import { describeProblems } from '../../checks/deployment-files.ts';
+import { describeProblems } from '../../checks/check.ts';
 import { spawnSync } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
 import { readFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 async function measured(testInfo: TestInfo, deployDir: string | undefined, which: string): Promise<HostFacts> {
   const h = measureHost(deployDir ?? '/');
   await testInfo.attach('host measurements', { body: `measured on ${which}:\n${describeHost(h)}\n\n${JSON.stringify(h, null, 2)}`, contentType: 'text/plain' });
-  testInfo.annotations.push({ type: 'info', description: `measured on ${which}: ${describeHost(h)}` });
+  annotate.info(testInfo, `measured on ${which}: ${describeHost(h)}`);
   return h;
 }
 
@@ -31,7 +31,7 @@ test.describe('Server specifications', () => {
     const scope = hostScope(target.mode, target.mode !== 'hermetic' ? target.raw.deployDir : undefined);
     const h = await measured(testInfo, target.raw.deployDir, scope.which);
     const w = recommendedShortfalls(h);
-    for (const x of w) testInfo.annotations.push({ type: 'warning', description: `recommended: ${x}` });
+    for (const x of w) annotate.warning(testInfo, `recommended: ${x}`);
     if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: RAM ${h.ramGb} GB, ${h.cores} cores, storage ${h.storageGb} GB${w.length ? ` (below the recommendation: ${w.join('; ')})` : ''}`);
     // The recommendation is advice: below it the line is ticked with a warning in the report, the minimum (PRE-SERVER-1) decides.
     expect(h.ramGb > 0 && h.cores > 0 && h.storageGb > 0, 'host facts could be measured').toBe(true);

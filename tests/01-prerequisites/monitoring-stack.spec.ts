@@ -5,7 +5,10 @@
  */
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
 import { describeRuns, validateAlertmanager, validatePrometheus } from '../../checks/host.ts';
-import { checkChecklistAlerts, checkGrafanaDatasource, readComposeServices, checkNotificationChannels, describeProblems, envMap, readAlertRules } from '../../checks/deployment-files.ts';
+import { describeProblems } from '../../checks/check.ts';
+import { readComposeServices } from '../../checks/compose.ts';
+import { checkChecklistAlerts, checkGrafanaDatasource, checkNotificationChannels, readAlertRules } from '../../checks/monitoring-config.ts';
+import { envMap } from '../../lib/envfile.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 

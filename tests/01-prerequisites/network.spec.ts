@@ -7,13 +7,11 @@ import type { TestInfo } from '@playwright/test';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
 import type { TargetView } from '../../testcontainers/view.ts';
 import { projectContainers, type ContainerState } from '../../lib/docker.ts';
-import { isLoopback, listeners, type Listener } from '../../checks/host.ts';
+import { listeners, type Listener } from '../../checks/host.ts';
+import { facesOutside, INTERNAL_PORTS, isLoopback, ownerOfPort } from '../../core/contract.ts';
 import { OLLAMA_PORT, PUBLIC_PORTS, SERVICE_PORTS } from '../../core/thresholds.ts';
 import { lookup } from 'node:dns/promises';
 import { spawnSync } from 'node:child_process';
-
-/** Checklist port → the compose service that must own it. */
-const OWNER: Record<number, string> = { 80: 'nginx', 443: 'nginx', 3000: 'reflex-frontend', 8000: 'rag-backend', 8001: 'reflex-frontend', 8002: 'chroma', 11434: 'ollama' };
 
 function bindingsFor(containers: ContainerState[], containerPort: number, service: string): ContainerState['ports'] {
   return containers.filter((c) => c.service === service).flatMap((c) => c.ports.filter((p) => p.containerPort === containerPort));
@@ -31,7 +29,7 @@ async function checkPorts(ports: readonly number[], project: string | undefined,
   const problems: string[] = [];
   const facts: string[] = [];
   for (const port of ports) {
-    const service = OWNER[port]!;
+    const service = ownerOfPort(port)!;
     const published = bindingsFor(containers, port, service);
     const onHost = list.filter((l) => l.port === port && l.proto === 'tcp');
     if (randomPorts) {
@@ -87,7 +85,7 @@ test.describe('Network configuration', () => {
 
   test('firewall: only 80/443 of the deployment listen beyond loopback', verifies('PRE-NETWORK-4'), async ({ target, evidence }, testInfo) => {
     const containers = target.raw.projectName ? await projectContainers(target.raw.projectName) : [];
-    const exposed = containers.flatMap((c) => c.ports.filter((p) => !isLoopback(p.hostIp) && !(c.service === 'nginx' && (p.containerPort === 80 || p.containerPort === 443))).map((p) => `${c.service}:${p.containerPort} on ${p.hostIp}:${p.hostPort}`));
+    const exposed = containers.flatMap((c) => c.ports.filter((p) => !isLoopback(p.hostIp) && !facesOutside(c.service, p.containerPort)).map((p) => `${c.service}:${p.containerPort} on ${p.hostIp}:${p.hostPort}`));
     const { list } = listeners();
     const external = list.filter((l) => !isLoopback(l.address)).map((l) => `${l.proto} ${l.address}:${l.port}`);
     const fw = spawnSync('sh', ['-c', 'nft list ruleset 2>/dev/null | head -60 || iptables -S 2>/dev/null | head -60'], { encoding: 'utf8' });
@@ -95,7 +93,7 @@ test.describe('Network configuration', () => {
     expect(exposed, 'deployment ports published beyond loopback other than Nginx 80/443 (an internal service reachable from outside)').toEqual([]);
     if (target.mode === 'hermetic') return notVerified(testInfo, `hermetic: the deployment publishes nothing beyond loopback (checked); the host firewall belongs to a test machine – its non-loopback listeners (${external.length}) are shown, not judged`);
     if (target.mode === 'live' && !target.raw.deployDir) return notVerified(testInfo, 'live: the firewall can only be inspected on the host; run with RAG_DEPLOY_DIR on the host');
-    const unexpected = list.filter((l) => !isLoopback(l.address) && l.proto === 'tcp' && [3000, 8000, 8001, 8002, 11434, 6379, 9090, 9093, 3001].includes(l.port));
+    const unexpected = list.filter((l) => !isLoopback(l.address) && l.proto === 'tcp' && INTERNAL_PORTS.includes(l.port));
     expect(unexpected.map((l) => `${l.address}:${l.port}`), 'internal service ports listening beyond loopback on the host').toEqual([]);
   });
 

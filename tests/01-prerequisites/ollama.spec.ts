@@ -3,7 +3,7 @@
  * there, a generation completes within a bound, and the backend's containers can reach it.
  * (Hermetic: the reference deployment's stand-in speaks Ollama's HTTP API; no weights can be downloaded here.)
  */
-import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { getContainerRuntimeClient } from 'testcontainers';
 import { projectContainers } from '../../lib/docker.ts';
 import { processesNamed } from '../../checks/host.ts';
@@ -25,7 +25,7 @@ test.describe('Ollama setup', () => {
     expect(ex.status, `Ollama does not answer at ${url}/api/version (got ${ex.status})`).toBe(200);
     const containers = target.raw.projectName ? (await projectContainers(target.raw.projectName)).filter((c) => c.service === 'ollama') : [];
     const procs = processesNamed('ollama');
-    testInfo.annotations.push({ type: 'info', description: `Ollama ${http.json<{ version?: string }>(ex).version ?? '?'} answers; runs as ${containers.length ? `container ${containers.map((c) => `${c.name} (${c.status})`).join(', ')}` : procs.length ? `host process(es) ${procs.map((p) => p.pid).join(', ')}` : 'an external service'}` });
+    annotate.info(testInfo, `Ollama ${http.json<{ version?: string }>(ex).version ?? '?'} answers; runs as ${containers.length ? `container ${containers.map((c) => `${c.name} (${c.status})`).join(', ')}` : procs.length ? `host process(es) ${procs.map((p) => p.pid).join(', ')}` : 'an external service'}`);
   });
 
   test('required model is listed by /api/tags', verifies('PRE-OLLAMA-2'), async ({ target, http, evidence }, testInfo) => {
@@ -37,7 +37,7 @@ test.describe('Ollama setup', () => {
     const names = (http.json<{ models?: Array<{ name: string; model?: string }> }>(ex).models ?? []).flatMap((m) => [m.name, m.model ?? m.name]);
     const { models, source } = target.ollamaModels;
     const missing = models.filter((want) => !(names.includes(want) || (!want.includes(':') && names.includes(`${want}:latest`))));
-    testInfo.annotations.push({ type: 'info', description: `needs ${models.join(', ')} (${source}); Ollama has ${[...new Set(names)].join(', ') || 'no models'}` });
+    annotate.info(testInfo, `needs ${models.join(', ')} (${source}); Ollama has ${[...new Set(names)].join(', ') || 'no models'}`);
     expect(missing, `model(s) ${missing.join(', ')} (${source}) not downloaded; Ollama has: ${[...new Set(names)].join(', ') || 'no models'} (run: ${missing.map((m) => `ollama pull ${m}`).join('; ')})`).toEqual([]);
   });
 
@@ -56,16 +56,15 @@ test.describe('Ollama setup', () => {
     await evidence('POST /api/chat', chat);
     expect(chat.status, `POST /api/chat should answer 200, got ${chat.status}`).toBe(200);
     const tps = g.eval_count && g.eval_duration ? (g.eval_count / (g.eval_duration / 1e9)).toFixed(1) : '?';
-    testInfo.annotations.push({ type: 'info', description: `generate ${gen.ms} ms, chat ${chat.ms} ms, ${tps} tokens/s (bound ${GENERATE_BOUND_MS} ms each)` });
+    annotate.info(testInfo, `generate ${gen.ms} ms, chat ${chat.ms} ms, ${tps} tokens/s (bound ${GENERATE_BOUND_MS} ms each)`);
     expect(gen.ms, `generation took ${gen.ms} ms; bound ${GENERATE_BOUND_MS} ms`).toBeLessThan(GENERATE_BOUND_MS);
     expect(chat.ms, `chat took ${chat.ms} ms; bound ${GENERATE_BOUND_MS} ms`).toBeLessThan(GENERATE_BOUND_MS);
-    if (target.mode === 'hermetic') testInfo.annotations.push({ type: 'warning', description: 'hermetic: measured on the stand-in model service, not on real llama2 weights' });
+    if (target.mode === 'hermetic') annotate.warning(testInfo, 'hermetic: measured on the stand-in model service, not on real llama2 weights');
   });
 
   test("reachable from inside the backend's container at OLLAMA_HOST", verifies('PRE-OLLAMA-3'), async ({ target, evidence }, testInfo) => {
     const name = target.container('rag-backend');
     if (!name) return notVerified(testInfo, `${target.mode}: the backend's container is not visible from here (live mode); run on the host to check in-network reachability`);
-    process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
     const client = await getContainerRuntimeClient();
     const container = client.container.getById(name);
     const r = await client.container.exec(container, ['sh', '-c', 'echo "OLLAMA_HOST=$OLLAMA_HOST"; curl -sS -m 10 -o /dev/null -w "%{http_code} %{time_total}s" "$OLLAMA_HOST/api/tags"']);

@@ -1,10 +1,12 @@
 /**
  * Pre-Deployment Requirements › Security Setup › Security Configuration – .env.production's secrets and
- * file permissions (checks/deployment-files.ts). Values are never shown: messages name the variable.
+ * file permissions (checks/env-file.ts). Values are never shown: messages name the variable.
  */
 import type { TestInfo } from '@playwright/test';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { checkEnvFilePermissions, checkNoPlaceholders, checkPassword, checkSecret, describeProblems, envMap, passwordKeys, type Check } from '../../checks/deployment-files.ts';
+import { describeProblems, type Check } from '../../checks/check.ts';
+import { checkEnvFilePermissions, checkNoPlaceholders, checkPassword, checkSecret, passwordKeys } from '../../checks/env-file.ts';
+import { envMap } from '../../lib/envfile.ts';
 import { SIXTY_FOUR_CHAR_SECRETS } from '../../core/thresholds.ts';
 import type { TargetView } from '../../testcontainers/view.ts';
 import { existsSync, statSync } from 'node:fs';

@@ -3,9 +3,13 @@
  * `nginx -t` and promtool/amtool in the deployment's own images (throwaway containers, files mounted
  * read-only), `docker-compose config -q` on the host.
  */
-import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { describeRuns, validateAlertmanager, validateComposeFiles, validateNginx, validatePrometheus, type ToolRun } from '../../checks/host.ts';
-import { checkExecutable, checkGrafanaDatasource, readComposeServices, describeProblems, envMap } from '../../checks/deployment-files.ts';
+import { describeProblems } from '../../checks/check.ts';
+import { readComposeServices } from '../../checks/compose.ts';
+import { checkExecutable } from '../../checks/layout.ts';
+import { checkGrafanaDatasource } from '../../checks/monitoring-config.ts';
+import { envMap } from '../../lib/envfile.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,7 +51,7 @@ test.describe('Service configuration', () => {
     const runs = validateComposeFiles(dir);
     await evidence('compose config', secrets.redact(describeRuns(runs)));
     const overrides = runs.filter((r) => /override/.test(r.what));
-    testInfo.annotations.push({ type: 'info', description: overrides.length ? `override files: ${overrides.map((r) => r.what.split(':')[0]).join(', ')}` : 'no docker-compose override files (none needed)' });
+    annotate.info(testInfo, overrides.length ? `override files: ${overrides.map((r) => r.what.split(':')[0]).join(', ')}` : 'no docker-compose override files (none needed)');
     expect(runs.map((r) => r.what.split(':')[0]), 'both compose files present').toEqual(expect.arrayContaining(['docker-compose.monitoring.yml', 'docker-compose.production.yml']));
     expect(failed(runs), 'compose files rejected').toEqual([]);
   });

@@ -3,9 +3,10 @@
  * Versions are parsed and compared numerically; in hermetic mode the host is a test machine (not verified,
  * versions shown).
  */
-import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { checkCompose, checkDocker, composeProbes, dockerProbe, hostScope, probe, processesNamed, type ToolProbe } from '../../checks/host.ts';
-import { describeProblems, envMap } from '../../checks/deployment-files.ts';
+import { describeProblems } from '../../checks/check.ts';
+import { envMap } from '../../lib/envfile.ts';
 import { existsSync } from 'node:fs';
 
 function show(p: ToolProbe): string {
@@ -57,10 +58,10 @@ test.describe('Software dependencies', () => {
     const ex = url ? await http.fetch(`${url}/api/version`) : undefined;
     if (ex) await evidence('GET /api/version', ex);
     const facts = `host binary: ${bin ?? 'none'}; host processes: ${procs.length}; OLLAMA_HOST=${host ?? '(unset)'}; Ollama API at ${url ?? '(no URL)'}: ${ex ? ex.status : 'not reachable'}`;
-    testInfo.annotations.push({ type: 'info', description: facts });
+    annotate.info(testInfo, facts);
     if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: ${facts}`);
     expect(host, 'OLLAMA_HOST is not configured in .env.production').toBeTruthy();
     expect(ex?.status, `Ollama does not answer at ${url ?? 'its URL'} (${facts})`).toBe(200);
-    if (!bin && procs.length === 0) testInfo.annotations.push({ type: 'warning', description: 'Ollama runs as the deployment\'s ollama container, not as a program installed on the host; OLLAMA_HOST points at that service' });
+    if (!bin && procs.length === 0) annotate.warning(testInfo, 'Ollama runs as the deployment\'s ollama container, not as a program installed on the host; OLLAMA_HOST points at that service');
   });
 });

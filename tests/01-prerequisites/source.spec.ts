@@ -4,7 +4,8 @@
  * hermetic copy of reference/deploy is generated, not cloned: those lines are not verified there.
  */
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { checkFilesPresent, describeProblems } from '../../checks/deployment-files.ts';
+import { describeProblems } from '../../checks/check.ts';
+import { checkFilesPresent } from '../../checks/layout.ts';
 import { spawnSync } from 'node:child_process';
 
 function git(dir: string, ...args: string[]): { ok: boolean; out: string } {

@@ -3,9 +3,9 @@
  * node:crypto (checks/tls.ts). The served certificate is checked in Phase 4 (security).
  */
 import type { TestInfo } from '@playwright/test';
-import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { checkCertificateValid, checkChain, checkDaysLeft, checkNamesCover, checkSslFilesPresent } from '../../checks/tls.ts';
-import { describeProblems, type Check } from '../../checks/deployment-files.ts';
+import { describeProblems, type Check } from '../../checks/check.ts';
 import type { TargetView } from '../../testcontainers/view.ts';
 import { join } from 'node:path';
 
@@ -48,7 +48,7 @@ test.describe('SSL/TLS certificate files', () => {
     const dir = sslDir(target, testInfo);
     if (!dir) return;
     const c = checkDaysLeft(dir);
-    for (const d of c.details) testInfo.annotations.push({ type: 'info', description: d });
+    for (const d of c.details) annotate.info(testInfo, d);
     await report(testInfo, 'certificate expiry dates', c);
   });
 

@@ -4,8 +4,9 @@
  * `scripts/restore.sh <backup> --verify-only` (writes nothing) and an independent check of MANIFEST.sha256.
  * Live: reads the newest existing backup in backups/ only.
  */
-import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { checkBackupManifest, describeProblems, listFiles } from '../../checks/deployment-files.ts';
+import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
+import { checkBackupManifest, listFiles } from '../../checks/backup.ts';
+import { describeProblems } from '../../checks/check.ts';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,7 +53,7 @@ test.describe.serial('Data backup', () => {
     await evidence('documents', `${made ? `${made.output}\n` : ''}deployment data/documents: ${src.length} files\nbackup data/documents: ${got.length} files`);
     expect(existsSync(join(backupDir, 'data/documents')), 'the backup has no data/documents').toBe(true);
     if (made) expect(src.filter((f) => !got.includes(f)), 'documents in the deployment missing from the backup').toEqual([]);
-    if (src.length === 0) testInfo.annotations.push({ type: 'info', description: 'the deployment holds no documents yet; the backup\'s data/documents is empty like its source' });
+    if (src.length === 0) annotate.info(testInfo, 'the deployment holds no documents yet; the backup\'s data/documents is empty like its source');
   });
 
   test('vector database backed up', verifies('P1-BACKUP-2'), async ({ target, evidence }, testInfo) => {

@@ -3,9 +3,9 @@
  * These describe the deployment host (compose mode; live mode run on the host). Measured while the stack
  * under test is already running, so memory and load are upper bounds of the pre-deployment values.
  */
-import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { checkFreeDisk, checkLoad, checkMemoryUse, describeHost, hostScope, measureHost } from '../../checks/host.ts';
-import { describeProblems } from '../../checks/deployment-files.ts';
+import { describeProblems } from '../../checks/check.ts';
 
 test.describe('Resource availability', () => {
   test('at least 50 GB free disk for the deployment', verifies('P1-RES-1'), async ({ target }, testInfo) => {
@@ -24,7 +24,7 @@ test.describe('Resource availability', () => {
     const c = checkMemoryUse(h.memoryUsedPercent);
     if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: ${c.details[0]}`);
     if (target.mode === 'live') return notVerified(testInfo, `live: the deployment is already running, so "before deployment" cannot be measured; now: ${c.details[0]}`);
-    testInfo.annotations.push({ type: 'info', description: `measured with the stack under test running (an upper bound of the pre-deployment value): ${c.details[0]}` });
+    annotate.info(testInfo, `measured with the stack under test running (an upper bound of the pre-deployment value): ${c.details[0]}`);
     expect(c.problems, describeProblems(`memory on ${scope.which}`, c)).toEqual([]);
   });
 

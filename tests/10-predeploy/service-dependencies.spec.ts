@@ -2,7 +2,7 @@
  * Phase 1 › Final System Checks › Service Dependencies: Ollama and the Docker daemon running (systemd where
  * present, else process and socket – this machine has no systemd), the checklist's ports, DNS.
  */
-import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { hostScope, listeners, processesNamed, systemdActive } from '../../checks/host.ts';
 import { projectContainers } from '../../lib/docker.ts';
 import { PHASE1_PORTS } from '../../core/thresholds.ts';
@@ -35,13 +35,12 @@ test.describe('Service dependencies', () => {
     const procs = processesNamed('dockerd');
     const sock = '/var/run/docker.sock';
     const sockOk = existsSync(sock) && statSync(sock).isSocket();
-    process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
     const info = await (await getContainerRuntimeClient()).info;
     const facts = `${sd.output}; dockerd processes: ${procs.map((p) => `${p.pid} ${p.exe}`).join(', ') || 'none'}; ${sock}: ${sockOk ? 'socket' : 'missing'}; engine answers: API ${info.containerRuntime.serverVersion}`;
     await evidence('Docker daemon status', facts);
     if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: ${facts}`);
     if (sd.systemd) expect(sd.active, `systemctl: docker is not active (${sd.output})`).toBe(true);
-    else testInfo.annotations.push({ type: 'info', description: 'no systemd on this host: checked the dockerd process, its socket and an API call instead of systemctl' });
+    else annotate.info(testInfo, 'no systemd on this host: checked the dockerd process, its socket and an API call instead of systemctl');
     expect(procs.length, `no dockerd process (${facts})`).toBeGreaterThan(0);
     expect(sockOk, `${sock} is not a socket (${facts})`).toBe(true);
   });
@@ -73,7 +72,6 @@ test.describe('Service dependencies', () => {
     const name = target.container('rag-backend');
     if (!scope.decides && target.mode !== 'hermetic') return notVerified(testInfo, `${scope.reason}`);
     if (!name) return notVerified(testInfo, `${target.mode}: the deployment's containers are not visible from here`);
-    process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
     const client = await getContainerRuntimeClient();
     const r = await client.container.exec(client.container.getById(name), ['sh', '-c', 'for h in ollama chroma redis prometheus alertmanager nginx reflex-frontend; do getent hosts $h >/dev/null && echo "$h ok" || echo "$h FAILED"; done']);
     await evidence(`getent hosts in ${name}`, r.output);

@@ -4,7 +4,10 @@
  * Destructive: runs only with target.allowDestructive (hermetic/compose, or live with RAG_ALLOW_DESTRUCTIVE=1
  * and access to the Docker engine); ChromaDB is started again in a finally, whatever happened.
  */
-import { test, expect, verifies, notVerified, serviceContainer, eventually, WAIT } from '../../fixtures/api.ts';
+import { test, expect, verifies, notVerified } from '../../fixtures/api.ts';
+import { annotate } from '../../fixtures/checklist.ts';
+import { serviceContainer } from '../../lib/containers.ts';
+import { eventually, WAIT } from '../../lib/rag-api.ts';
 import { schemaErrors } from '../../lib/schemas.ts';
 
 interface Health {
@@ -50,5 +53,5 @@ test('backend /health reports a stopped ChromaDB (not 200, names chromadb) and r
     return ex.status === 200 && http.json<Health>(ex).status === 'healthy' ? ex : undefined;
   }, 1000);
   await evidence(`GET /health after ${chroma.name} started (${ms} ms)`, healthy);
-  testInfo.annotations.push({ type: 'info', description: `healthy again ${(ms / 1000).toFixed(1)} s after ChromaDB was started` });
+  annotate.info(testInfo, `healthy again ${(ms / 1000).toFixed(1)} s after ChromaDB was started`);
 });

@@ -1,7 +1,7 @@
 /**
  * Phase 2, Step 3: Service Health Verification – the six health URLs of the checklist.
  */
-import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { schemaErrors } from '../../lib/schemas.ts';
 
 test.describe('Step 3: individual service health', () => {
@@ -41,7 +41,7 @@ test.describe('Step 3: individual service health', () => {
     await evidence('GET /api/v1/heartbeat', v1);
     let ex = v1;
     if (v1.status === 410) {
-      testInfo.annotations.push({ type: 'info', description: 'ChromaDB answers the checklist\'s /api/v1/heartbeat with 410 (API v1 retired); checked /api/v2/heartbeat instead' });
+      annotate.info(testInfo, 'ChromaDB answers the checklist\'s /api/v1/heartbeat with 410 (API v1 retired); checked /api/v2/heartbeat instead');
       ex = await http.fetch(`${url}/api/v2/heartbeat`);
       await evidence('GET /api/v2/heartbeat', ex);
     }

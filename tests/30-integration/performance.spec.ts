@@ -15,35 +15,15 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { isIP } from 'node:net';
 import type { TestInfo } from '@playwright/test';
-import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { REPO_ROOT } from '../../core/paths.ts';
 import type { TargetView } from '../../testcontainers/view.ts';
 import type { Secrets } from '../../lib/secrets.ts';
 import * as T from '../../core/thresholds.ts';
-import * as L from '../../load/thresholds.ts';
-import { ContainerSampler, describeExit, k6Missing, metric, mib, peaks, peakTotal, runK6, type ContainerSample, type K6Run } from '../../lib/k6.ts';
+import { describeExit, k6Missing, metric, runK6, type K6Run } from '../../lib/k6.ts';
+import { ContainerSampler, mib, peaks, peakTotal, type ContainerSample } from '../../lib/containers.ts';
 
 const LOAD_TEST_TIMEOUT_MS = 8 * 60_000;
-
-/** load/thresholds.ts (read by k6) must encode the same checklist numbers as core/thresholds.ts. */
-function thresholdDrift(): string[] {
-  const pairs: Array<[string, number, number]> = [
-    ['basic load requests (ab -n)', T.BASIC_LOAD_REQUESTS, L.BASIC_LOAD_REQUESTS],
-    ['basic load concurrency (ab -c)', T.BASIC_LOAD_CONCURRENCY, L.BASIC_LOAD_CONCURRENCY],
-    ['simultaneous uploads', T.SIMULTANEOUS_UPLOADS, L.CONCURRENT_UPLOADS],
-    ['concurrent queries', T.CONCURRENT_QUERIES, L.CONCURRENT_QUERIES],
-    ['upload to searchable (ms)', T.MAX_UPLOAD_TO_SEARCHABLE_MS, L.UPLOAD_TO_SEARCHABLE_MAX_MS],
-    ['query response (ms)', T.MAX_QUERY_MS, L.QUERY_P95_MAX_MS],
-    ['UI interaction (ms)', T.MAX_UI_INTERACTION_MS, L.UI_INTERACTION_MAX_MS],
-    ['memory (% of available)', T.MAX_MEMORY_PERCENT_UNDER_LOAD, Math.round(L.MEMORY_MAX_FRACTION * 100)],
-  ];
-  return pairs.filter(([, a, b]) => a !== b).map(([name, a, b]) => `${name}: core/thresholds.ts says ${a}, load/thresholds.ts says ${b}`);
-}
-
-test.beforeAll(() => {
-  const drift = thresholdDrift();
-  if (drift.length) throw new Error(`the k6 thresholds disagree with the checklist's numbers:\n${drift.join('\n')}`);
-});
 
 // ---- the k6 runs, made once per Playwright run and shared between tests (and worker restarts) ----------
 
@@ -92,14 +72,14 @@ async function load(script: Script, target: TargetView, secrets: Secrets, testIn
   const file = join(cacheDir(target), `${script}.json`);
   if (existsSync(file)) {
     const rec = JSON.parse(readFileSync(file, 'utf8')) as LoadRecord;
-    testInfo.annotations.push({ type: 'info', description: `k6 ${script} results from the run made by "${rec.madeBy}" in this Playwright run` });
+    annotate.info(testInfo, `k6 ${script} results from the run made by "${rec.madeBy}" in this Playwright run`);
     await attachRecord(rec, testInfo, script);
     return rec;
   }
   const env = k6Env(target, secrets);
   let samplerStartError: string | undefined;
   const sampler = Object.keys(target.raw.containers).length
-    ? await new ContainerSampler(target.raw.containers, L.RESOURCE_SAMPLE_INTERVAL_MS).start().catch((e: Error) => void (samplerStartError = `Docker API: ${e.message}`))
+    ? await new ContainerSampler(target.raw.containers, T.RESOURCE_SAMPLE_INTERVAL_MS).start().catch((e: Error) => void (samplerStartError = `Docker API: ${e.message}`))
     : undefined;
   let run: K6Run;
   try {
@@ -156,8 +136,8 @@ test.describe('Performance Validation › Load Testing', () => {
     const n = metric(run, 'http_reqs', 'count') ?? 0;
     const failedRate = metric(run, 'http_req_failed{endpoint:health}', 'rate') ?? metric(run, 'http_req_failed', 'rate');
     const failed = failedRate === undefined ? 'unknown' : Math.round(failedRate * n);
-    const figure = `${n} requests at concurrency ${T.BASIC_LOAD_CONCURRENCY}: ${failed} failed (error rate ${failedRate === undefined ? 'n/a' : (failedRate * 100).toFixed(1)} %, allowed ${L.BASIC_LOAD_MAX_ERROR_RATE} %), ${(metric(run, 'http_reqs', 'rate') ?? 0).toFixed(0)} req/s, p95 ${fmtMs(metric(run, 'http_req_duration', 'p(95)'))}`;
-    testInfo.annotations.push({ type: 'measured', description: figure });
+    const figure = `${n} requests at concurrency ${T.BASIC_LOAD_CONCURRENCY}: ${failed} failed (error rate ${failedRate === undefined ? 'n/a' : (failedRate * 100).toFixed(1)} %, allowed ${T.BASIC_LOAD_MAX_ERROR_RATE} %), ${(metric(run, 'http_reqs', 'rate') ?? 0).toFixed(0)} req/s, p95 ${fmtMs(metric(run, 'http_req_duration', 'p(95)'))}`;
+    annotate.measured(testInfo, figure);
     expect(n, `the basic load test must send exactly ${T.BASIC_LOAD_REQUESTS} requests; k6 sent ${n} (${describeExit(run.exitCode)})${k6Problems(run)}`).toBe(T.BASIC_LOAD_REQUESTS);
     expect(run.exitCode, `${figure}; ${describeExit(run.exitCode)}${thresholdsLine(run)}`).toBe(0);
   });
@@ -167,7 +147,7 @@ test.describe('Performance Validation › Load Testing', () => {
     const { run } = await load('uploads', target, secrets, testInfo);
     const searchable = metric(run, 'documents_searchable', 'count') ?? 0;
     const figure = `${searchable} of ${T.SIMULTANEOUS_UPLOADS} simultaneous uploads became searchable (slowest ${fmtMs(trend(run, 'upload_to_searchable', 'max'))}, limit ${T.MAX_UPLOAD_TO_SEARCHABLE_MS} ms): ${uploadOutcomes(run)}`;
-    testInfo.annotations.push({ type: 'measured', description: figure });
+    annotate.measured(testInfo, figure);
     expect(searchable, figure).toBe(T.SIMULTANEOUS_UPLOADS);
     expect(run.exitCode, `${figure}; ${describeExit(run.exitCode)}${thresholdsLine(run)}`).toBe(0);
   });
@@ -179,7 +159,7 @@ test.describe('Performance Validation › Load Testing', () => {
     const failedRate = metric(run, 'http_req_failed{endpoint:query}', 'rate');
     const checksRate = metric(run, 'checks', 'rate');
     const figure = `${n} queries from ${T.CONCURRENT_QUERIES} concurrent clients: p50 ${fmtMs(trend(run, 'http_req_duration{endpoint:query}', 'med'))}, p95 ${fmtMs(trend(run, 'http_req_duration{endpoint:query}', 'p(95)'))} (limit ${T.MAX_QUERY_MS} ms), max ${fmtMs(trend(run, 'http_req_duration{endpoint:query}', 'max'))}; failed requests ${failedRate === undefined ? 'n/a' : `${(failedRate * 100).toFixed(1)} %`}, answers passing their checks ${checksRate === undefined ? 'n/a' : `${(checksRate * 100).toFixed(1)} %`}`;
-    testInfo.annotations.push({ type: 'measured', description: figure });
+    annotate.measured(testInfo, figure);
     expect(n, `${figure}: fewer queries measured than concurrent clients${k6Problems(run)}`).toBeGreaterThanOrEqual(T.CONCURRENT_QUERIES);
     expect(run.exitCode, `${figure}; ${describeExit(run.exitCode)}${thresholdsLine(run)}`).toBe(0);
   });
@@ -213,7 +193,7 @@ test.describe('Performance Validation › Performance Benchmarks', () => {
     const max = trend(run, 'upload_to_searchable', 'max');
     const searchable = metric(run, 'documents_searchable', 'count') ?? 0;
     const figure = `slowest upload-to-searchable ${fmtMs(max)} (median ${fmtMs(trend(run, 'upload_to_searchable', 'med'))}), limit < ${T.MAX_UPLOAD_TO_SEARCHABLE_MS} ms; ${searchable} of ${T.SIMULTANEOUS_UPLOADS} documents searchable`;
-    testInfo.annotations.push({ type: 'measured', description: figure });
+    annotate.measured(testInfo, figure);
     expect(searchable, `${figure}: ${uploadOutcomes(run)}`).toBe(T.SIMULTANEOUS_UPLOADS);
     expect(max ?? Infinity, figure).toBeLessThan(T.MAX_UPLOAD_TO_SEARCHABLE_MS);
   });
@@ -224,7 +204,7 @@ test.describe('Performance Validation › Performance Benchmarks', () => {
     const p95 = trend(run, 'http_req_duration{endpoint:query}', 'p(95)');
     const n = metric(run, 'http_req_duration{endpoint:query}', 'count') ?? 0;
     const figure = `p95 of ${n} /query responses under ${T.CONCURRENT_QUERIES} concurrent clients: ${fmtMs(p95)} (limit < ${T.MAX_QUERY_MS} ms; p50 ${fmtMs(trend(run, 'http_req_duration{endpoint:query}', 'med'))}, max ${fmtMs(trend(run, 'http_req_duration{endpoint:query}', 'max'))})`;
-    testInfo.annotations.push({ type: 'measured', description: figure });
+    annotate.measured(testInfo, figure);
     expect(n, `${figure}: no query was measured (${describeExit(run.exitCode)})${k6Problems(run)}`).toBeGreaterThan(0);
     expect(p95 ?? Infinity, figure).toBeLessThan(T.MAX_QUERY_MS);
   });
@@ -306,7 +286,7 @@ test.describe('Performance Validation › Performance Benchmarks', () => {
       ].filter(Boolean).join('\n');
       await testInfo.attach('UI interaction latency', { body: report, contentType: 'text/plain' });
       const figure = worst.length ? `slowest UI interaction ${maxMs} ms (${worst[0]!.name} on ${worst[0]!.target ?? '?'})` : `every UI interaction under 16 ms (none reported by Event Timing)`;
-      testInfo.annotations.push({ type: 'measured', description: `${figure} over ${performed.length} interactions` });
+      annotate.measured(testInfo, `${figure} over ${performed.length} interactions`);
       expect(maxMs, `${figure}; the checklist allows < ${T.MAX_UI_INTERACTION_MS} ms\n${report}`).toBeLessThan(T.MAX_UI_INTERACTION_MS);
     } finally {
       await browser.close();
@@ -326,14 +306,14 @@ test.describe('Performance Validation › Performance Benchmarks', () => {
     expect(all.length, 'no memory sample was taken during the load (Docker API not reachable?)').toBeGreaterThan(0);
     const limit = T.MAX_MEMORY_PERCENT_UNDER_LOAD / 100;
     const per = peaks(all).sort((a, b) => b.peakFraction - a.peakFraction);
-    const total = peakTotal(all, L.RESOURCE_SAMPLE_INTERVAL_MS);
+    const total = peakTotal(all, T.RESOURCE_SAMPLE_INTERVAL_MS);
     const lines = per.map((p) => `${p.service.padEnd(18)} peak ${mib(p.peakBytes).padStart(11)} of ${mib(p.limitBytes)} ${p.limited ? '(its limit)' : '(host memory)'} = ${(p.peakFraction * 100).toFixed(1)} %`);
     const totalFraction = hostMemory ? total.bytes / hostMemory : 0;
     lines.push(`whole stack        peak ${mib(total.bytes).padStart(11)} of ${mib(hostMemory)} (host memory) = ${(totalFraction * 100).toFixed(1)} %`);
     await testInfo.attach('memory during load', { body: lines.join('\n'), contentType: 'text/plain' });
     const over = per.filter((p) => p.peakFraction >= limit).map((p) => `${p.service} peaked at ${(p.peakFraction * 100).toFixed(1)} % of ${mib(p.limitBytes)} ${p.limited ? '(its limit)' : '(host memory)'}`);
     if (totalFraction >= limit) over.push(`the whole stack peaked at ${(totalFraction * 100).toFixed(1)} % of the host's ${mib(hostMemory)}`);
-    testInfo.annotations.push({ type: 'measured', description: `highest: ${per[0]?.service} ${((per[0]?.peakFraction ?? 0) * 100).toFixed(1)} %; whole stack ${(totalFraction * 100).toFixed(1)} % of host memory` });
+    annotate.measured(testInfo, `highest: ${per[0]?.service} ${((per[0]?.peakFraction ?? 0) * 100).toFixed(1)} %; whole stack ${(totalFraction * 100).toFixed(1)} % of host memory`);
     expect(over, `memory must stay < ${T.MAX_MEMORY_PERCENT_UNDER_LOAD} % of what is available:\n${lines.join('\n')}`).toEqual([]);
   });
 });

@@ -4,12 +4,14 @@
  * Three small documents with distinctive facts (fixtures/documents/) are planted through the API, each with
  * the run marker, and deleted afterwards. Questions go to the chat UI and to the API exactly as the checklist
  * asks (POST /query with {"question": ...} through Nginx). Source attribution is decided deterministically
- * (fixtures/api.ts attributionProblems): every cited source exists (GET status), the excerpt of each planted
+ * (checks/answers.ts attributionProblems): every cited source exists (GET status), the excerpt of each planted
  * source occurs verbatim in that document, the documents the question is about are cited, and the facts
  * asked for are in the answer.
  */
 import { test, expect, verifies, openUi } from '../../fixtures/browser.ts';
-import { containsFact, type KnownDocument, type QueryResult, type RagApi } from '../../fixtures/api.ts';
+import { annotate } from '../../fixtures/checklist.ts';
+import type { QueryResult, RagApi } from '../../lib/rag-api.ts';
+import { attribution, containsFact, type KnownDocument } from '../../checks/answers.ts';
 import { plantedDocuments, QUESTIONS, type PlantedDocument } from '../../fixtures/documents/index.ts';
 import { MAX_UPLOAD_TO_SEARCHABLE_MS } from '../../core/thresholds.ts';
 
@@ -43,9 +45,9 @@ function docs(): Record<Key, PlantedDocument & { doc_id: string }> {
 const known = (): KnownDocument[] => Object.values(docs()).map((d) => ({ doc_id: d.doc_id, title: d.filename, text: d.text }));
 
 async function expectAttribution(api: RagApi, result: QueryResult, mustCite: Key[], facts: string[], attach: (n: string, t: string) => Promise<void>) {
-  const { problems, unverifiableExcerpts } = await api.attribution(result, { known: known(), mustCite: mustCite.map((k) => docs()[k].doc_id), facts });
+  const { problems, unverifiableExcerpts } = await attribution(api, result, { known: known(), mustCite: mustCite.map((k) => docs()[k].doc_id), facts });
   await attach('answer and sources', JSON.stringify(result, null, 2));
-  if (unverifiableExcerpts.length) test.info().annotations.push({ type: 'info', description: `sources of documents this run did not plant (existence checked, excerpt not checkable): ${unverifiableExcerpts.join('; ')}` });
+  if (unverifiableExcerpts.length) annotate.info(test.info(), `sources of documents this run did not plant (existence checked, excerpt not checkable): ${unverifiableExcerpts.join('; ')}`);
   expect(problems, `source attribution of the answer "${result.answer.slice(0, 300)}"`).toEqual([]);
 }
 
@@ -57,7 +59,7 @@ test.describe('Query processing', () => {
     const result = api.check<QueryResult>(ex, 'the checklist\'s query', 200, 'query');
     const missing = Object.values(docs()).filter((d) => !result.answer.includes(d.filename)).map((d) => d.filename);
     expect(missing, `the answer should name every planted document; it says: "${result.answer.slice(0, 500)}"`).toEqual([]);
-    const { problems } = await api.attribution(result, { known: known(), mustCite: [], facts: [] });
+    const { problems } = await attribution(api, result, { known: known(), mustCite: [], facts: [] });
     expect(problems, 'every source cited by the document list exists and quotes its document verbatim').toEqual([]);
   });
 

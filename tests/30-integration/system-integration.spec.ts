@@ -6,7 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { test, expect, verifies, notVerified, openUi } from '../../fixtures/browser.ts';
-import { EventSocket, eventOrderProblems, eventually, markedFile, namesField, serviceContainer, WAIT, type DocumentJanitor, type RagApi } from '../../fixtures/api.ts';
+import { annotate } from '../../fixtures/checklist.ts';
+import { EventSocket, eventually, markedFile, WAIT, type DocumentJanitor, type RagApi } from '../../lib/rag-api.ts';
+import { serviceContainer } from '../../lib/containers.ts';
+import { eventOrderProblems, namesField } from '../../checks/answers.ts';
 import { schemaErrors } from '../../lib/schemas.ts';
 import { MAX_UPLOAD_TO_SEARCHABLE_MS } from '../../core/thresholds.ts';
 
@@ -44,7 +47,7 @@ test.describe('WebSocket connections (real-time updates)', () => {
       const left = Math.max(0, WAIT.wsPingMs - (Date.now() - sock.openedAt));
       const pinged = await sock.waitUntil(() => sock.pings().length > 0, left);
       expect(pinged, `no {"type":"ping"} keep-alive within ${WAIT.wsPingMs / 1000} s of connecting`).toBe(true);
-      test.info().annotations.push({ type: 'info', description: `first keep-alive ping ${((sock.pings()[0]!.at - sock.openedAt) / 1000).toFixed(1)} s after connecting` });
+      annotate.info(test.info(), `first keep-alive ping ${((sock.pings()[0]!.at - sock.openedAt) / 1000).toFixed(1)} s after connecting`);
       expect(sock.closed, 'the socket stays open while pinging').toBeNull();
     } finally {
       sock.close();
@@ -230,7 +233,7 @@ test.describe('Error handling and recovery', () => {
         const r = await api.query(question);
         return r.sources.some((s) => s.doc_id === doc.docId) && r.answer.includes(token) ? r : undefined;
       }, 1000);
-      testInfo.annotations.push({ type: 'info', description: `queries answered again ${(ms / 1000).toFixed(1)} s after ${container.name} restarted` });
+      annotate.info(testInfo, `queries answered again ${(ms / 1000).toFixed(1)} s after ${container.name} restarted`);
       const status = await api.status(doc.docId);
       expect(status.status, 'the document survived the restart, still completed').toBe('completed');
       expect((await api.list()).documents.map((d) => d.doc_id), 'the document is still listed').toContain(doc.docId);

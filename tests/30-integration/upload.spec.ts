@@ -3,12 +3,14 @@
  *
  * Through the public HTTPS entry point (Nginx): the dashboard behind basic auth for the UI steps, the API
  * exactly as the checklist's curl does (multipart field "files") with the API key for the API steps. Every
- * test document carries the run marker and is deleted afterwards (fixtures/api.ts DocumentJanitor).
+ * test document carries the run marker and is deleted afterwards (lib/rag-api.ts DocumentJanitor).
  */
 import { randomBytes } from 'node:crypto';
 import type { Page } from '@playwright/test';
 import { test, expect, verifies, openUi } from '../../fixtures/browser.ts';
-import { markedFile, type DocumentJanitor, type UploadFile } from '../../fixtures/api.ts';
+import { annotate } from '../../fixtures/checklist.ts';
+import { markedFile, type DocumentJanitor, type UploadFile } from '../../lib/rag-api.ts';
+import { attribution } from '../../checks/answers.ts';
 import { MAX_UPLOAD_TO_SEARCHABLE_MS } from '../../core/thresholds.ts';
 
 /** One document uploaded through the API, shared by the API tests of this file (uploaded by the first that needs it). */
@@ -103,7 +105,7 @@ test.describe('Document upload flow', () => {
   test('processing status of an API upload goes through the pipeline to completed', verifies('P3-UPLOAD-4'), async ({ api, janitor }) => {
     const { docId, file } = await ensureApiDoc(janitor);
     const { final, seen, ms } = await api.waitForTerminal(docId, MAX_UPLOAD_TO_SEARCHABLE_MS);
-    test.info().annotations.push({ type: 'info', description: `statuses seen by polling: ${seen.join(' → ')}; terminal after ${ms} ms` });
+    annotate.info(test.info(), `statuses seen by polling: ${seen.join(' → ')}; terminal after ${ms} ms`);
     expect(final.status, `${file.filename} should reach completed (seen: ${seen.join(' → ')}; error: ${final.error_message ?? 'none'})`).toBe('completed');
     expect(final.processing_progress, 'a completed document reports 100 % progress').toBe(100);
     expect(final.error_message, 'a completed document has no error').toBeNull();
@@ -117,7 +119,7 @@ test.describe('Document upload flow', () => {
     const { final } = await api.waitForTerminal(docId, MAX_UPLOAD_TO_SEARCHABLE_MS);
     expect(final.status, 'the document must be completed before it can be searched').toBe('completed');
     const result = await api.query('What is the Zanfield beacon code?');
-    const { problems } = await api.attribution(result, { known: [{ doc_id: docId, title: file.filename, text: String(file.content) }], mustCite: [docId], facts: [code] });
+    const { problems } = await attribution(api, result, { known: [{ doc_id: docId, title: file.filename, text: String(file.content) }], mustCite: [docId], facts: [code] });
     expect(problems, `the query should find the uploaded document and state its code ${code}; answer: "${result.answer}"`).toEqual([]);
   });
 });

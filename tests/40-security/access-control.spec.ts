@@ -7,7 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as net from 'node:net';
 import { join } from 'node:path';
-import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { corsProblems, findLeaks, signJwtHs256, uploadRefusalProblem, type Needle } from '../../checks/security.ts';
 
 /** Every bearer token this file sends; none may show up in any log (checked by the last test). */
@@ -82,7 +82,7 @@ test.describe('Access Control', () => {
       await evidence('Redis PING without AUTH', pong);
       if (!/NOAUTH|WRONGPASS|Authentication required/i.test(pong)) problems.push(`Redis answers an unauthenticated PING with "${pong.slice(0, 80)}" (expected -NOAUTH)`);
     } else absent.push('Redis');
-    if (absent.length) testInfo.annotations.push({ type: 'info', description: `not reachable in this run, not checked: ${absent.join(', ')}` });
+    if (absent.length) annotate.info(testInfo, `not reachable in this run, not checked: ${absent.join(', ')}`);
     if (absent.length === checks.length + 1) return notVerified(testInfo, `${target.mode}: none of the administrative interfaces is reachable from here`);
     expect(problems, 'administrative interfaces must require the admin credentials').toEqual([]);
   });
@@ -97,7 +97,7 @@ test.describe('Access Control', () => {
       const expired = signJwtHs256({ sub: 'rag-gate-security', iat: now - 7200, exp: now - 3600 }, jwtSecret);
       SENT_TOKENS.push({ label: 'the expired JWT sent by the suite', value: expired });
       credentials.push(['expired JWT (signed with JWT_SECRET, exp 1 h ago)', { authorization: `Bearer ${expired}` }]);
-    } else testInfo.annotations.push({ type: 'info', description: 'JWT_SECRET unknown (no env file): the expired-token case was not sent' });
+    } else annotate.info(testInfo, 'JWT_SECRET unknown (no env file): the expired-token case was not sent');
     const forged = signJwtHs256({ sub: 'rag-gate-security', iat: now, exp: now + 3600 }, `forged-${randomBytes(32).toString('hex')}`);
     SENT_TOKENS.push({ label: 'the forged JWT sent by the suite', value: forged });
     credentials.push(['forged JWT (wrong key)', { authorization: `Bearer ${forged}` }]);
@@ -228,7 +228,7 @@ test.describe('Access Control', () => {
         if (docId) await http.fetch(`${https}/api/v1/documents/${docId}`, { method: 'DELETE', headers: target.apiKey() });
       }
       await new Promise((r) => setTimeout(r, 1500)); // let buffered log lines reach the files
-    } else testInfo.annotations.push({ type: 'info', description: 'no document was planted (no API key or no destructive opt-in): document text is checked only as far as earlier tests sent it' });
+    } else annotate.info(testInfo, 'no document was planted (no API key or no destructive opt-in): document text is checked only as far as earlier tests sent it');
 
     const needles: Needle[] = [
       ...secrets.secretValues().map(([k, v]) => ({ label: `the value of ${k}`, value: v })),

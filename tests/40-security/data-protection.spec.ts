@@ -5,9 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { projectContainers } from '../../lib/docker.ts';
-import { parseEnvFile } from '../../lib/secrets.ts';
+import { parseEnvFile } from '../../lib/envfile.ts';
 import { envProblems, exposureProblems, fileSecretProblems, modeProblems, readModes } from '../../checks/security.ts';
 
 function docker(args: string[]): { ok: boolean; out: string; err: string } {
@@ -67,7 +67,7 @@ test.describe('Data Protection', () => {
       'single-host deployment; a multi-host (overlay/swarm) deployment or a network shared with other containers fails it and would need TLS/mTLS.',
     );
     await evidence('inter-service networks', lines.join('\n'));
-    testInfo.annotations.push({ type: 'info', description: 'inter-service traffic is not TLS: it is confined to a single-host bridge network of this deployment, with nothing internal published beyond loopback' });
+    annotate.info(testInfo, 'inter-service traffic is not TLS: it is confined to a single-host bridge network of this deployment, with nothing internal published beyond loopback');
     expect(problems, 'inter-service communication must stay on the deployment\'s own host-local network').toEqual([]);
   });
 
@@ -140,7 +140,7 @@ test.describe('Data Protection', () => {
         lines.push(`${c.service}: ${env?.length ?? 0} variables (${fromFile} from .env.production), image ${c.image} bakes ${imageEnv?.length ?? 0}: ${p.length ? p.join('; ') : 'ok'}`);
         problems.push(...p);
       }
-    } else testInfo.annotations.push({ type: 'info', description: `${target.mode}: container environments not inspected (no Docker access to the deployment)` });
+    } else annotate.info(testInfo, `${target.mode}: container environments not inspected (no Docker access to the deployment)`);
     await evidence('credentials in files and environments (names only)', lines.join('\n'));
     expect(problems, 'credentials found outside .env.production').toEqual([]);
   });

@@ -7,9 +7,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { projectContainers } from '../../lib/docker.ts';
 import { MIN_CERT_DAYS_LEFT } from '../../core/thresholds.ts';
+import { minHeaderGrade } from '../../core/config.ts';
+import { isLoopback } from '../../core/contract.ts';
 import { certificateFacts, handshake, readCa, WEAK_CIPHERS } from '../../lib/tls-probe.ts';
 import {
   exposureProblems,
@@ -17,10 +19,8 @@ import {
   gradeTls,
   headerProblems,
   INTENDED_PORTS,
-  isLoopback,
   observatoryFailures,
   observatoryGrade,
-  parseMinHeaderGrade,
   runObservatory,
   testsslBlocking,
   type PortBinding,
@@ -98,7 +98,7 @@ test.describe('Network Security', () => {
     expect(reachable.concat(unpublishedMust), 'backend, ChromaDB, Redis, Prometheus, Alertmanager, Ollama, frontend must be reachable only on loopback').toEqual([]);
     const nginx = containers.find((c) => c.service === 'nginx');
     if (nginx && nginx.ports.every((p) => isLoopback(p.hostIp))) {
-      testInfo.annotations.push({ type: 'info', description: `${target.mode}: Nginx is bound to ${nginx.ports[0]?.hostIp} on this test machine (RAG_BIND_PUBLIC); in production it binds 0.0.0.0:80/443` });
+      annotate.info(testInfo, `${target.mode}: Nginx is bound to ${nginx.ports[0]?.hostIp} on this test machine (RAG_BIND_PUBLIC); in production it binds 0.0.0.0:80/443`);
     }
   });
 
@@ -146,8 +146,8 @@ test.describe('Network Security', () => {
     const { grade, reasons } = gradeTls(findings, MIN_CERT_DAYS_LEFT);
     log.push(`HSTS: ${findings.hsts ?? '(none)'}`, '', `grade ${grade}${reasons.length ? `: ${reasons.join('; ')}` : ' (all criteria hold)'}`);
     log.push('rubric: F = legacy protocol/weak suite/untrusted/name mismatch/expired/no TLS1.2; C = < 90 days or incomplete chain; B = no TLS1.3 or HSTS < 1 year; A = all hold');
-    if (untestable.length) testInfo.annotations.push({ type: 'info', description: `node:tls cannot offer ${untestable.join(', ')} (not in Node's OpenSSL); the testssl.sh deep scan covers them` });
-    testInfo.annotations.push({ type: 'tls-grade', description: grade });
+    if (untestable.length) annotate.info(testInfo, `node:tls cannot offer ${untestable.join(', ')} (not in Node's OpenSSL); the testssl.sh deep scan covers them`);
+    annotate.measured(testInfo, `TLS grade ${grade}`);
     await evidence('TLS probes', log.join('\n'));
     expect(reasons, `TLS grade ${grade}, expected A`).toEqual([]);
     expect(grade).toBe('A');
@@ -158,7 +158,7 @@ test.describe('Network Security', () => {
     if (!url) return notVerified(testInfo, `${target.mode}: no HTTPS URL for Nginx`);
     const bin = ['testssl', 'testssl.sh'].find((b) => spawnSync(b, ['--version'], { encoding: 'utf8' }).status === 0);
     if (!bin) {
-      testInfo.annotations.push({ type: 'info', description: 'testssl.sh is not installed (Debian package testssl.sh): the deep scan did not run; the node:tls probes above decide the item' });
+      annotate.info(testInfo, 'testssl.sh is not installed (Debian package testssl.sh): the deep scan did not run; the node:tls probes above decide the item');
       return notVerified(testInfo, 'testssl.sh not installed: apt-get install testssl.sh (scripts/setup installs it) to run the deep scan');
     }
     test.setTimeout(420_000);
@@ -176,7 +176,7 @@ test.describe('Network Security', () => {
       const caSubject = spawnSync('openssl', ['x509', '-noout', '-subject'], { input: readFileSync(target.raw.caFile ?? '/dev/null'), encoding: 'utf8' }).stdout.trim();
       const notApplicable = privateCa ? ['cert_revocation'] : [];
       const waived = findings.filter((f) => notApplicable.includes(f.id) && /^(HIGH|CRITICAL)$/i.test(f.severity));
-      if (waived.length) testInfo.annotations.push({ type: 'info', description: `testssl.sh ${waived.map((f) => `${f.severity} ${f.id}: ${f.finding}`).join('; ')} – not counted: the certificate comes from the deployment's private CA (${caSubject}), which publishes no CRL/OCSP; a public CA's certificate would fail here` });
+      if (waived.length) annotate.info(testInfo, `testssl.sh ${waived.map((f) => `${f.severity} ${f.id}: ${f.finding}`).join('; ')} – not counted: the certificate comes from the deployment's private CA (${caSubject}), which publishes no CRL/OCSP; a public CA's certificate would fail here`);
       const blocking = testsslBlocking(findings, notApplicable);
       await evidence('testssl.sh findings (severity LOW and above)', findings.filter((f) => !/^(OK|INFO|DEBUG)$/i.test(f.severity)).map((f) => `${f.severity.padEnd(8)} ${f.id}: ${f.finding}`).join('\n') || '(none)');
       await evidence('testssl.sh output', `exit ${r.status}\n${r.stdout.slice(-20000)}`);
@@ -190,7 +190,7 @@ test.describe('Network Security', () => {
     const https = target.url('nginxHttps');
     if (!https) return notVerified(testInfo, `${target.mode}: no HTTPS URL for Nginx`);
     test.setTimeout(300_000);
-    const min = parseMinHeaderGrade(process.env.RAG_MIN_HEADER_GRADE);
+    const min = minHeaderGrade();
     const problems: string[] = [];
 
     // 1. Every header on every kind of response, individually (the Observatory only grades 2xx/3xx/401/403).

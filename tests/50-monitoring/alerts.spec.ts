@@ -10,7 +10,7 @@
  * ≈1–1.5 min to resolve. Recovery is made quick by diluting the 5-minute failure ratio with successful
  * (cached) queries instead of waiting for the failures to leave the window.
  */
-import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { AlertReceiver, planWebhook, type ReceivedAlert } from '../../lib/alert-receiver.ts';
 import { Prometheus } from '../../lib/prometheus.ts';
 import { projectContainers } from '../../lib/docker.ts';
@@ -64,7 +64,6 @@ function precondition(target: TargetView, testInfo: TestInfo): AlertReceiver | u
 }
 
 async function container(name: string) {
-  process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
   return (await getContainerRuntimeClient()).container.dockerode.getContainer(name);
 }
 
@@ -131,7 +130,7 @@ test('an Ollama outage makes queries fail, fires HighQueryFailureRate and Alertm
   expect(o.problem).toBeUndefined();
   expect(failures, `queries should fail with 5xx while Ollama is stopped; got ${JSON.stringify(o.statuses)}`).toBeGreaterThan(0);
   expect(o.fired.HighQueryFailureRate, `HighQueryFailureRate was not delivered to the webhook within 5 minutes of Ollama stopping (queries: ${JSON.stringify(o.statuses)})`).toBeDefined();
-  testInfo.annotations.push({ type: 'time-to-fire', description: `HighQueryFailureRate delivered ${fmt(o.fired.HighQueryFailureRate!.receivedAt - o.stoppedAt)} after Ollama stopped and queries began failing (rule for: 2m)` });
+  annotate.measured(testInfo, `HighQueryFailureRate delivered ${fmt(o.fired.HighQueryFailureRate!.receivedAt - o.stoppedAt)} after Ollama stopped and queries began failing (rule for: 2m)`);
   expect(ok, `after recovery only ${ok} of ${wanted} queries were answered 200, so the system has not recovered`).toBe(wanted);
 });
 
@@ -142,7 +141,7 @@ test('the stopped service fires ServiceUnavailable and Alertmanager delivers it 
   await evidence('alerts received', log(rx));
   const fired = outage!.fired.ServiceUnavailable;
   expect(fired, `ServiceUnavailable{service="${STOPPED}"} was not delivered to the webhook within 5 minutes of stopping ${STOPPED} (it is probed by the blackbox exporter; rule: probe_success == 0 for 1m)`).toBeDefined();
-  testInfo.annotations.push({ type: 'time-to-fire', description: `ServiceUnavailable{service="${STOPPED}"} delivered ${fmt(fired!.receivedAt - outage!.stoppedAt)} after ${STOPPED} stopped (rule for: 1m, scrape/evaluation 15 s, group_wait 10 s)` });
+  annotate.measured(testInfo, `ServiceUnavailable{service="${STOPPED}"} delivered ${fmt(fired!.receivedAt - outage!.stoppedAt)} after ${STOPPED} stopped (rule for: 1m, scrape/evaluation 15 s, group_wait 10 s)`);
 });
 
 test('both alerts resolve after recovery and the resolution is delivered', verifies('MON-ALERTS-3', 'MON-ALERTS-4', 'MON-GRAFANA-4'), async ({ target, evidence }, testInfo) => {
@@ -162,7 +161,7 @@ test('both alerts resolve after recovery and the resolution is delivered', verif
   await evidence('alerts received', log(rx));
   for (const [n] of fired) {
     const r = resolved[n];
-    if (r) testInfo.annotations.push({ type: 'time-to-resolve', description: `${n} resolution delivered ${fmt(r.receivedAt - since)} after recovery` });
+    if (r) annotate.measured(testInfo, `${n} resolution delivered ${fmt(r.receivedAt - since)} after recovery`);
   }
   expect(fired.map(([n]) => n).filter((n) => !resolved[n]), 'alerts whose resolution was not delivered within 4 minutes of recovery').toEqual([]);
 });

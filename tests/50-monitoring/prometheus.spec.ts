@@ -8,8 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { TestInfo } from '@playwright/test';
-import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { Prometheus, generateTraffic, promtoolFailedAlerts, promtoolTestRules } from '../../lib/prometheus.ts';
+import { RagApi } from '../../lib/rag-api.ts';
 import { projectContainers } from '../../lib/docker.ts';
 import type { TargetView } from '../../testcontainers/view.ts';
 import type { HttpClient } from '../../lib/http.ts';
@@ -58,7 +59,8 @@ function movements(prom: Prometheus, target: TargetView, http: HttpClient): Prom
   movementCache ??= (async () => {
     const probes = [...SYSTEM, ...APPLICATION];
     const before = await Promise.all(probes.map((p) => prom.scalarSum(p.expr)));
-    const traffic = await generateTraffic(target, http);
+    const backend = target.url('backend');
+    const traffic = backend ? await generateTraffic(new RagApi(http, backend, target.apiKey())) : [];
     const moves: Movement[] = probes.map((probe, i) => ({ probe, before: before[i] }));
     const deadline = Date.now() + 50_000; // scrape_interval 15 s: three scrapes at most
     for (;;) {
@@ -128,7 +130,7 @@ test.describe('Prometheus: scrape targets, system and application metrics', () =
     });
     await evidence('coverage', [`cAdvisor container series: ${cadvisor.length}`, `process_* jobs: ${[...jobsWithProcess].join(', ')}`, ...coverage.map((c) => `${c.service}: ${c.how ?? 'NO resource series in Prometheus'}`)].join('\n'));
     const standIns = coverage.filter((c) => c.how?.startsWith('process_'));
-    if (standIns.length) testInfo.annotations.push({ type: 'info', description: `no cAdvisor: process_* of the scraped service stands in for container resource consumption of ${standIns.map((c) => c.service).join(', ')}` });
+    if (standIns.length) annotate.info(testInfo, `no cAdvisor: process_* of the scraped service stands in for container resource consumption of ${standIns.map((c) => c.service).join(', ')}`);
     expect(coverage.filter((c) => !c.how).map((c) => c.service), 'containers whose memory/CPU Prometheus cannot see (no cAdvisor and no process_* metrics scraped for them): add cAdvisor or an exporter per service').toEqual([]);
   });
 
@@ -181,7 +183,7 @@ test.describe('Alert rules', () => {
       // promtool unit tests: run once (they cover all five alerts, firing and silent cases).
       const deployDir = target.raw.deployDir;
       if (!deployDir || target.mode === 'live') {
-        testInfo.annotations.push({ type: 'info', description: 'promtool unit tests not run: no deployment directory here (set RAG_DEPLOY_DIR when running on the host)' });
+        annotate.info(testInfo, 'promtool unit tests not run: no deployment directory here (set RAG_DEPLOY_DIR when running on the host)');
         return;
       }
       promtool ??= promtoolTestRules(deployDir);

@@ -15,13 +15,16 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestInfo } from '@playwright/test';
-import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { REPORTS_DIR } from '../../core/paths.ts';
 import { projectContainers } from '../../lib/docker.ts';
 import type { TargetView } from '../../testcontainers/view.ts';
 import type { HttpClient } from '../../lib/http.ts';
 import * as T from '../../core/thresholds.ts';
-import { askGolden, deleteDoc, goldenSet, leakVerdict, mixedLoad, sampleContainers, soakSettings, uploadText, waitProcessed, type GoldenResult, type LeakVerdict, type LoadStats, type RagApi, type ResourceSample } from '../../checks/stability.ts';
+import { ContainerSampler } from '../../lib/containers.ts';
+import { RagApi } from '../../lib/rag-api.ts';
+import { soakSettings } from '../../core/config.ts';
+import { askGolden, goldenSet, leakVerdict, mixedLoad, resourceSample, type GoldenResult, type LeakVerdict, type LoadStats, type ResourceSample } from '../../checks/stability.ts';
 
 interface SoakResult {
   settings: ReturnType<typeof soakSettings>;
@@ -54,25 +57,22 @@ function pct(xs: number[], p: number): number {
 
 async function runSoak(target: TargetView, http: HttpClient): Promise<SoakResult> {
   const settings = soakSettings();
-  const api: RagApi = { http, backend: target.url('backend')!, apiKey: target.apiKey() };
+  const api = new RagApi(http, target.url('backend')!, target.apiKey());
   const marker = `soak${Date.now().toString(36)}`;
   const golden = goldenSet(marker);
-  const up = await uploadText(api, golden.filename, golden.text);
+  const up = await api.uploadText(golden.filename, golden.text);
   if (!up.docId) throw new Error(`the golden document could not be uploaded (${up.ex.status}: ${up.ex.body.slice(0, 200)})`);
-  const status = await waitProcessed(api, up.docId, T.MAX_UPLOAD_TO_SEARCHABLE_MS);
+  const status = await api.waitProcessed(up.docId, T.MAX_UPLOAD_TO_SEARCHABLE_MS);
   if (status !== 'completed') throw new Error(`the golden document ended "${status}" instead of completed`);
   const goldenBefore = await askGolden(api, golden);
 
   const project = target.raw.projectName!;
   const first = await projectContainers(project);
   const restartsAtStart = Object.fromEntries(first.map((c) => [c.service, c.restartCount]));
-  const samples: ResourceSample[] = [];
-  const samplerErrors: string[] = [];
+  const sampler = new ContainerSampler(target.raw.containers, settings.sampleS * 1000, { fds: true });
   const health: SoakResult['health'] = [];
   const sample = async (): Promise<void> => {
-    const r = await sampleContainers(target.raw.containers);
-    samples.push(...r.samples);
-    samplerErrors.push(...r.errors);
+    await sampler.sample();
     const cs = await projectContainers(project);
     health.push({ t: Date.now() / 1000, unhealthy: cs.filter((c) => !c.running || (c.health && c.health !== 'healthy')).map((c) => `${c.service} (${c.status}${c.health ? `, ${c.health}` : ''})`) });
   };
@@ -104,10 +104,12 @@ async function runSoak(target: TargetView, http: HttpClient): Promise<SoakResult
   }
   await sample();
   const goldenAfter = await askGolden(api, golden);
-  await deleteDoc(api, up.docId);
+  await api.deleteRaw(up.docId);
   const last = await projectContainers(project);
   const restarts = Object.fromEntries(last.map((c) => [c.service, c.restartCount - (restartsAtStart[c.service] ?? 0)]));
 
+  const samples = sampler.samples.map(resourceSample);
+  const samplerErrors = [...sampler.errors];
   const services = [...new Set(samples.map((s) => s.service))];
   const tol = settings.leakPctPerHour;
   const memory = services.map((s) => leakVerdict(`${s} memory (bytes)`, samples.filter((x) => x.service === s && x.running).map((x) => ({ t: x.t, y: x.memBytes })), { tolerancePctPerHour: tol, minAbsoluteGrowth: 2 * 1024 * 1024 }));
@@ -150,7 +152,7 @@ test.describe('Stability soak', () => {
     const lines = [...r.memory.map((v) => verdictLine(v, 'MB')), ...r.fds.map((v) => verdictLine(v, 'fds'))];
     await evidence('slopes', `soak ${r.durationS.toFixed(0)} s, sampling every ${r.settings.sampleS} s, tolerance ${r.settings.leakPctPerHour} %/h of the mean (first 20 % of samples = warm-up)\n\n${lines.join('\n')}`);
     await testInfo.attach('samples.csv', { body: ['t,service,container,running,mem_bytes,fds', ...r.samples.map((s) => `${s.t.toFixed(1)},${s.service},${s.container},${s.running},${s.memBytes},${s.fds}`)].join('\n'), contentType: 'text/csv' });
-    for (const v of [...r.memory, ...r.fds]) testInfo.annotations.push({ type: 'soak-slope', description: verdictLine(v, v.series.endsWith('fds') ? 'fds' : 'MB') });
+    for (const v of [...r.memory, ...r.fds]) annotate.measured(testInfo, verdictLine(v, v.series.endsWith('fds') ? 'fds' : 'MB'));
     expect(r.samplerErrors, 'sampling errors (Docker stats / top)').toEqual([]);
     expect(r.memory.length, 'no container was sampled').toBeGreaterThan(0);
     expect([...r.memory, ...r.fds].filter((v) => v.verdict === 'leak').map((v) => v.reason && `${v.series}: ${v.reason}`), 'series whose growth exceeds the tolerance').toEqual([]);
@@ -251,7 +253,7 @@ test.describe('Logs and backups', () => {
         const installed = existsSync('/etc/logrotate.d') && readdirSync('/etc/logrotate.d').some((f) => readFileSync(join('/etc/logrotate.d', f), 'utf8').includes(join(deployDir, 'logs')));
         expect(installed, `no file in /etc/logrotate.d covers ${join(deployDir, 'logs')}: install logrotate/rag-system as its header says`).toBe(true);
       } else {
-        testInfo.annotations.push({ type: 'info', description: 'hermetic: the Docker host is not the deployment host, so installation in /etc/logrotate.d is not checked; the config was validated and rotation observed on a copy' });
+        annotate.info(testInfo, 'hermetic: the Docker host is not the deployment host, so installation in /etc/logrotate.d is not checked; the config was validated and rotation observed on a copy');
       }
     } finally {
       rmSync(work, { recursive: true, force: true });
@@ -275,7 +277,7 @@ test.describe('Logs and backups', () => {
       expect(statSync(path!).mode & 0o077, 'the backup directory should be private (700)').toBe(0);
       expect(readdirSync(join(path!, 'data', 'redis')).length, 'the backup holds no Redis data (documents\' metadata live in Redis)').toBeGreaterThan(0);
       expect(readdirSync(join(path!, 'data', 'chroma')).length, 'the backup holds no vector database files').toBeGreaterThan(0);
-      if (target.mode !== 'hermetic') testInfo.annotations.push({ type: 'info', description: 'the schedule of the backup job (cron/systemd timer) is not checked: backup.sh run once and verified' });
+      if (target.mode !== 'hermetic') annotate.info(testInfo, 'the schedule of the backup job (cron/systemd timer) is not checked: backup.sh run once and verified');
     } finally {
       rmSync(path!, { recursive: true, force: true });
     }

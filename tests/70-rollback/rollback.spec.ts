@@ -14,13 +14,15 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { REPORTS_DIR } from '../../core/paths.ts';
+import { containerName } from '../../core/contract.ts';
 import { projectContainers } from '../../lib/docker.ts';
 import type { TargetView } from '../../testcontainers/view.ts';
 import type { HttpClient } from '../../lib/http.ts';
 import type { Secrets } from '../../lib/secrets.ts';
-import { askGolden, deleteDoc, goldenSet, uploadText, waitProcessed, type GoldenSet, type RagApi } from '../../checks/stability.ts';
+import { RagApi } from '../../lib/rag-api.ts';
+import { askGolden, goldenSet, type GoldenSet } from '../../checks/stability.ts';
 import { DrillError, compose, corruptBackup, documentChecksums, evaluateCriteria, filesWithSecrets, median, restoreStep, sha256File, type Snapshot } from '../../checks/rollback.ts';
 import * as T from '../../core/thresholds.ts';
 
@@ -32,7 +34,7 @@ const PRODUCTION_IMAGES = ['chroma', 'ollama', 'rag-backend', 'frontend', 'nginx
 
 async function snapshot(target: TargetView, http: HttpClient, golden: GoldenSet | undefined, opts: { upload: boolean }): Promise<Snapshot> {
   const backend = target.url('backend')!;
-  const api: RagApi = { http, backend, apiKey: target.apiKey() };
+  const api = new RagApi(http, backend, target.apiKey());
   const blocking: string[] = [];
   const lat: Record<string, number[]> = { health: [], list: [], query: [] };
   let health = { code: 0, status: 'unreachable' };
@@ -63,12 +65,12 @@ async function snapshot(target: TargetView, http: HttpClient, golden: GoldenSet 
     }
   }
   if (opts.upload) {
-    const up = await uploadText(api, `rollback-probe-${Date.now()}.txt`, 'Rollback probe document. The probe animal is a heron.').catch((e: Error) => ({ ex: { status: 0, body: e.message }, docId: undefined }));
+    const up = await api.uploadText(`rollback-probe-${Date.now()}.txt`, 'Rollback probe document. The probe animal is a heron.').catch((e: Error) => ({ ex: { status: 0, body: e.message }, docId: undefined }));
     if (!up.docId) blocking.push(`upload failed (${up.ex.status}: ${up.ex.body.slice(0, 120)})`);
     else {
-      const st = await waitProcessed(api, up.docId, T.MAX_UPLOAD_TO_SEARCHABLE_MS);
+      const st = await api.waitProcessed(up.docId, T.MAX_UPLOAD_TO_SEARCHABLE_MS);
       if (st !== 'completed') blocking.push(`uploaded document ended "${st}" instead of completed within ${T.MAX_UPLOAD_TO_SEARCHABLE_MS / 1000} s`);
-      await deleteDoc(api, up.docId).catch(() => undefined);
+      await api.deleteRaw(up.docId).catch(() => undefined);
     }
   }
   const containers = target.raw.projectName ? await projectContainers(target.raw.projectName) : [];
@@ -170,10 +172,10 @@ test('rollback drill: backup, bad release, detect, down, preserve logs, restore,
     } finally {
       const ms = Date.now() - t0;
       durations.push([name, ms]);
-      testInfo.annotations.push({ type: 'drill-step', description: `${name}: ${(ms / 1000).toFixed(1)} s` });
+      annotate.measured(testInfo, `${name}: ${(ms / 1000).toFixed(1)} s`);
     }
   };
-  const api: RagApi = { http, backend: target.url('backend')!, apiKey: target.apiKey() };
+  const api = new RagApi(http, target.url('backend')!, target.apiKey());
   const golden = goldenSet(`rb${Date.now().toString(36)}`);
   const composeFile = join(deployDir, PRODUCTION);
   const composeSumBefore = sha256File(composeFile);
@@ -181,9 +183,9 @@ test('rollback drill: backup, bad release, detect, down, preserve logs, restore,
   let downDone = false;
   try {
     const baseline = await step('baseline (golden document, latencies, checksums)', async () => {
-      const up = await uploadText(api, golden.filename, golden.text);
+      const up = await api.uploadText(golden.filename, golden.text);
       if (!up.docId) throw new DrillError('baseline', `golden document upload answered ${up.ex.status}`);
-      const st = await waitProcessed(api, up.docId, T.MAX_UPLOAD_TO_SEARCHABLE_MS);
+      const st = await api.waitProcessed(up.docId, T.MAX_UPLOAD_TO_SEARCHABLE_MS);
       if (st !== 'completed') throw new DrillError('baseline', `golden document ended ${st}`);
       const s = await snapshot(target, http, golden, { upload: true });
       if (s.blocking.length || s.unavailable.length) throw new DrillError('baseline', `the system is not healthy before the drill: ${[...s.blocking, ...s.unavailable].join('; ')}`);
@@ -223,14 +225,14 @@ test('rollback drill: backup, bad release, detect, down, preserve logs, restore,
     });
     await evidence('criteria triggered by the release candidate', triggered.map((c) => `${c.id} ${c.name}: ${c.detail}`).join('\n') || 'none');
     expect(triggered.length, 'the drill\'s bad release should trigger at least one rollback criterion').toBeGreaterThan(0);
-    testInfo.annotations.push({ type: 'rollback-reason', description: triggered.map((c) => `${c.id} ${c.name}`).join('; ') });
+    annotate.info(testInfo, `rollback criteria triggered: ${triggered.map((c) => `${c.id} ${c.name}`).join('; ')}`);
 
     const recoveryStart = Date.now();
     await step('stop current deployment (docker-compose -f docker-compose.production.yml down)', () => {
       // Container output disappears with the containers: keep it first.
       mkdirSync(join(runDir, 'container-logs'), { recursive: true });
       for (const svc of ['chroma', 'ollama', 'rag-backend', 'reflex-frontend', 'nginx']) {
-        const l = spawnSync('docker', ['logs', `${project}_${svc}_1`], { encoding: 'latin1', maxBuffer: 64 * 1024 * 1024 });
+        const l = spawnSync('docker', ['logs', containerName(project, svc)], { encoding: 'latin1', maxBuffer: 64 * 1024 * 1024 });
         writeFileSync(join(runDir, 'container-logs', `${svc}.log`), `${l.stdout ?? ''}${l.stderr ?? ''}`, 'latin1');
       }
       const down = compose(deployDir, project, { ...env, RAG_VERSION: CANDIDATE }, PRODUCTION, ['down']);
@@ -275,7 +277,7 @@ test('rollback drill: backup, bad release, detect, down, preserve logs, restore,
       return snapshot(target, http, golden, { upload: true });
     });
     const recoveryMs = Date.now() - recoveryStart;
-    testInfo.annotations.push({ type: 'recovery-time', description: `total recovery (down → verified) ${(recoveryMs / 1000).toFixed(1)} s` });
+    annotate.measured(testInfo, `total recovery (down → verified) ${(recoveryMs / 1000).toFixed(1)} s`);
 
     // Host ports: the suite fixed them in the compose environment, so the URLs recorded for later tests still hold.
     const cs = await projectContainers(project);
