@@ -102,9 +102,9 @@ export class Checklist {
     return !this.children.has(id);
   }
 
-  /** Items a test must decide: auto leaves that the gate does not derive from other items. */
+  /** Items a test must decide: auto leaves that the gate does not derive from other items or the baseline record. */
   needsTest(item: ChecklistItem): boolean {
-    return item.kind === 'auto' && this.isLeaf(item.id) && !item.derived_from;
+    return item.kind === 'auto' && this.isLeaf(item.id) && !item.derived_from && !item.from_baseline;
   }
 
   /** Why `item` cannot be verified in `mode`, or undefined when it can. */

@@ -21,9 +21,11 @@ export const ID_LIKE = /^(PRE|P1|P2|P3|P4|MON|STAB|RB|DOC|SIGN)-[A-Z]+(-\d+(\.\d
  * The annotations a test adds for the results model (checklist/results.ts reads every one; fixtures/checklist.ts
  * writes them): `checklist` – an item the test verifies (`verifies`); `not-verified` – why it cannot decide its
  * items here; `info` – what it substituted or how it decided; `warning` – something to look at that does not
- * fail the item; `measured` – a figure it measured. Playwright's own `skip`/`fixme` are read too.
+ * fail the item; `measured` – a figure it measured, as text; `figure` – a figure as data (JSON: key, value, unit,
+ * better), which the gate keeps in the baseline record and compares between runs (checklist/baseline.ts).
+ * Playwright's own `skip`/`fixme` are read too.
  */
-export type AnnotationKind = 'checklist' | 'not-verified' | 'info' | 'warning' | 'measured';
+export type AnnotationKind = 'checklist' | 'not-verified' | 'info' | 'warning' | 'measured' | 'figure';
 
 export interface ChecklistItem {
   /** Stable ID: `<PHASE>-<GROUP>` for a bold parent box, `-<n>` for its children, `.<m>` below that. */
@@ -51,6 +53,8 @@ export interface ChecklistItem {
   required: boolean;
   /** The item is decided by the gate from the results of these items (same rule as a parent's children). */
   derived_from?: string[];
+  /** The gate decides the item after the run from the baseline record (checklist/baseline.ts), with its own tests if any. */
+  from_baseline?: true;
   /** Why the item has the kind/modes it has, where that is not obvious. */
   note?: string;
   /** GENERATED from the specs (checklist/tests-scan.ts): the tests that declare they verify this item. */

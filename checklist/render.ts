@@ -4,10 +4,16 @@
  * headings, code blocks, nesting and blank lines are the original's; every checkbox line carries its mark,
  * the Deployment Log table gets real timestamps and statuses, and the final status block states the verdict.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { REPO_ROOT } from '../core/paths.ts';
+import { allureTestUrl, readAllureResultIds } from './allure.ts';
+import { formatFigure, formatValue, labelOf, type ItemFigure } from './baseline.ts';
+import { MARK_SYMBOLS, SCRIPT, STYLE } from './html-assets.ts';
 import type { Checklist } from './load.ts';
-import { combine, type GateResult, type ItemResult, type Status, type TestOutcome } from './results.ts';
+import { PHASES } from './model.ts';
+import { mojibakeSegments, repairMojibake } from './mojibake.ts';
+import { combine, STATUSES, type GateResult, type ItemResult, type Status, type TestOutcome } from './results.ts';
 
 export const MARKS: Record<Status, string> = {
   passed: '✅',
@@ -77,10 +83,20 @@ function notesMd(t: TestOutcome): string {
   return `${measured}${t.warnings.map((w) => ` ❗ ${oneLine(w)}`).join('')}${t.info.map((i) => ` ℹ ${oneLine(i)}`).join('')}`;
 }
 
-/** The same notes for the HTML test list, each in its own block. */
-function notesHtml(t: TestOutcome): string {
-  const measured = t.measured.map((m) => `<div class="measured">📏 ${esc(m)}</div>`).join('');
-  return `${measured}${t.warnings.map((w) => `<div class="warning">❗ ${esc(w)}</div>`).join('')}${t.info.map((i) => `<div class="info">ℹ ${esc(i)}</div>`).join('')}`;
+/** A baseline item's figures against the previous record: 📊 query p95 412 ms (baseline 380 ms, +8 %). */
+function figuresMd(r: ItemResult): string {
+  const shown = r.decidedBy === 'baseline' ? r.figures.filter((f) => f.better !== 'info') : [];
+  return shown.length ? ` · 📊 ${shown.map((f) => oneLine(formatFigure(f))).join('; ')}` : '';
+}
+
+/** The run's baseline record in the Markdown header: where it went and what it was compared with. */
+function baselineMd(result: GateResult): string[] {
+  const b = result.baseline;
+  if (!b) return [];
+  const written = b.written ? `wrote \`${b.written}\`` : `not written (${b.writeError ?? 'unknown error'})`;
+  const p = b.previous;
+  const against = p ? `compared with \`${p.file}\` (run ${fmtTime(p.startTime)}${p.version ? `, version ${p.version}` : ''})` : b.none ?? 'nothing to compare with';
+  return [`> Baseline: ${written} · ${against}${b.version ? ` · this run's version ${b.version}` : ''}  `];
 }
 
 export function deploymentLog(checklist: Checklist, result: GateResult): LogRow[] {
@@ -172,20 +188,36 @@ function countsLine(result: GateResult): string {
   return (Object.keys(MARKS) as Status[]).map((s) => `${MARKS[s]} ${WORDS[s]} ${c[s]} (${l[s]} leaves)`).join(' · ');
 }
 
-function verdictText(result: GateResult): string {
-  const v = result.verdict;
-  const mode = result.run.strict ? 'strict' : 'standard';
-  if (v.result === 'PASSED') return `✅ PASSED (${mode}): every item passed, was attested or is validly waived`;
-  if (v.result === 'INCOMPLETE') return `⚪ INCOMPLETE (${mode}): no required item failed, but ${result.counts.not_verified} items are not verified and ${result.counts.not_run} not run – not releasable under --strict`;
-  const n = v.blockingLeaves.length;
-  return `❌ FAILED (${mode}): ${n} item${n === 1 ? ' blocks' : 's block'} the release${v.runErrors.length ? ` and ${v.runErrors.length} run error(s)` : ''}`;
+/** The verdict as a checklist status (its mark and colour): PASSED, FAILED, INCOMPLETE as not verified. */
+function verdictStatus(result: GateResult): Status {
+  return result.verdict.result === 'PASSED' ? 'passed' : result.verdict.result === 'FAILED' ? 'failed' : 'not_verified';
 }
 
-function signoffText(result: GateResult): string {
+/** The verdict in words, without its mark. */
+function verdictWords(result: GateResult): string {
+  const v = result.verdict;
+  const mode = result.run.strict ? 'strict' : 'standard';
+  if (v.result === 'PASSED') return `PASSED (${mode}): every item passed, was attested or is validly waived`;
+  if (v.result === 'INCOMPLETE') return `INCOMPLETE (${mode}): no required item failed, but ${result.counts.not_verified} items are not verified and ${result.counts.not_run} not run – not releasable under --strict`;
+  const n = v.blockingLeaves.length;
+  return `FAILED (${mode}): ${n} item${n === 1 ? ' blocks' : 's block'} the release${v.runErrors.length ? ` and ${v.runErrors.length} run error(s)` : ''}`;
+}
+
+function verdictText(result: GateResult): string {
+  return `${MARKS[verdictStatus(result)]} ${verdictWords(result)}`;
+}
+
+/** The technical sign-off's status (the gate's SIGN-TECH item) and who signed the business side. */
+function signoff(result: GateResult): { tech: Status; business: string } {
   const biz = result.items.filter((r) => r.id.startsWith('SIGN-BIZ-') && r.attestation).map((r) => r.attestation!);
   const tech = result.items.find((r) => r.id === 'SIGN-TECH');
   const people = [...new Set(biz.map((a) => `${a.by} (${a.date})`))];
-  return `technical: ${MARKS[tech?.status ?? 'not_run']} ${WORDS[tech?.status ?? 'not_run']} (gate); business: ${people.length ? `signed by ${people.join(', ')}` : '[TO BE SIGNED] – no SIGN-BIZ attestation'}`;
+  return { tech: tech?.status ?? 'not_run', business: people.length ? `signed by ${people.join(', ')}` : '[TO BE SIGNED] – no SIGN-BIZ attestation' };
+}
+
+function signoffText(result: GateResult): string {
+  const s = signoff(result);
+  return `technical: ${MARKS[s.tech]} ${WORDS[s.tech]} (gate); business: ${s.business}`;
 }
 
 function evidenceHref(path: string, reportsDir: string): string {
@@ -212,7 +244,8 @@ export function renderMarkdown(checklist: Checklist, result: GateResult, reports
           `> Mode: **${result.run.mode}** · Target: ${result.run.target} · Run: ${fmtTime(result.run.startTime)} → ${fmtTime(result.run.endTime)}${result.run.durationMs !== undefined ? ` (${fmtDuration(result.run.durationMs)})` : ''} · Evaluated: ${fmtTime(result.run.evaluatedAt)}  `,
           `> Counts over ${result.items.length} items: ${countsLine(result)}  `,
           `> Evidence: [Allure report](allure-report/index.html) · results: \`${result.run.resultsFile}\`  `,
-          `> Marks: ✅ passed · ❌ failed · ⚪ not verified – reason · ✍ attested by X on D · ⚠ waived until D – reason · ⏸ not run · on tests: 📏 measured · ❗ warning · ℹ note`,
+          ...baselineMd(result),
+          `> Marks: ✅ passed · ❌ failed · ⚪ not verified – reason · ✍ attested by X on D · ⚠ waived until D – reason · ⏸ not run · on tests: 📏 measured · ❗ warning · ℹ note · 📊 figure (baseline, change)`,
         );
         if (result.verdict.runErrors.length) lines.push('>', ...result.verdict.runErrors.map((e) => `> ❌ ${oneLine(e)}  `));
         if (result.unknownIds.length) lines.push('>', `> ⚠ tests name unknown checklist IDs: ${result.unknownIds.map((u) => `${u.id} (${u.test})`).join('; ')}`);
@@ -223,7 +256,7 @@ export function renderMarkdown(checklist: Checklist, result: GateResult, reports
         const box = r.status === 'passed' || r.status === 'attested' ? '[x]' : '[ ]';
         const tests = r.tests.map((t) => `“${t.title}” (${t.outcome}, ${fmtDuration(t.durationMs)}${t.attachments.filter((a) => a.path).map((a) => `, [${a.name}](${encodeURI(evidenceHref(a.path!, reportsDir))})`).join('')})${notesMd(t)}`);
         const dur = r.durationMs > 0 && r.tests.length === 0 ? ` · ${fmtDuration(r.durationMs)}` : '';
-        lines.push(`${indent}- ${box} ${MARKS[r.status]} <a id="${r.id}"></a>\`${r.id}\` ${r.text} — ${describe(r)}${tests.length ? ` · tests: ${tests.join('; ')} · [Allure](allure-report/index.html)` : ''}${dur}`);
+        lines.push(`${indent}- ${box} ${MARKS[r.status]} <a id="${r.id}"></a>\`${r.id}\` ${r.text} — ${describe(r)}${figuresMd(r)}${tests.length ? ` · tests: ${tests.join('; ')} · [Allure](allure-report/index.html)` : ''}${dur}`);
         break;
       }
       case 'logrows':
@@ -253,18 +286,309 @@ export function renderMarkdown(checklist: Checklist, result: GateResult, reports
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** Escapes, then renders the checklist's inline markdown: `code` and **bold**. */
-function inline(s: string): string {
-  return esc(s)
-    .replace(/`([^`]+)`/g, '<code>$1</code>')
-    .replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>');
+/** Status names for people and screen readers (the marks' text alternative). */
+const LABELS: Record<Status, string> = {
+  passed: 'passed',
+  failed: 'failed',
+  not_verified: 'not verified',
+  attested: 'attested',
+  waived: 'waived',
+  not_run: 'not run',
+};
+
+/** A status mark: an SVG shape from the page's symbols (checklist/html-assets.ts), named for screen readers. */
+function mark(s: Status): string {
+  return `<svg class="mark" viewBox="0 0 16 16" role="img" aria-label="${LABELS[s]}"><use href="#m-${s}"/></svg>`;
 }
 
-export function renderHtml(checklist: Checklist, result: GateResult, reportsDir: string): string {
+/** The customer's garbled emoji (UTF-8 read as Mac Roman) repaired and muted; the verbatim form shows on hover. */
+function repairGlyphs(html: string): string {
+  return mojibakeSegments(html)
+    .map((s) => (s.original === undefined ? s.text : `<span class="glyph" title="${esc(`in the source file: ${s.original}`)}">${s.text}</span>`))
+    .join('');
+}
+
+/** Escapes, then renders the checklist's inline markdown: `code` and **bold**; garbled emoji repaired. */
+function inline(s: string): string {
+  return repairGlyphs(esc(s).replace(/`([^`]+)`/g, '<code>$1</code>').replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>'));
+}
+
+/** A checklist line as plain text (no markdown marks, emoji repaired): what the search matches. */
+function plain(s: string): string {
+  return repairMojibake(s.replace(/\*\*|`/g, ''));
+}
+
+/** A heading without the customer's decorative emoji (the repaired ones): the summary's phase titles. */
+function undecorated(s: string): string {
+  return mojibakeSegments(s).filter((x) => x.original === undefined).map((x) => x.text).join('').replace(/\s+/g, ' ').trim();
+}
+
+let version: string | undefined;
+
+/** rag-gate's own version (package.json), for the run's metadata. */
+function gateVersion(): string {
+  if (version === undefined) {
+    try {
+      version = (JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version?: string }).version ?? 'unknown';
+    } catch {
+      version = 'unknown';
+    }
+  }
+  return version;
+}
+
+/** A link to evidence, relative to the page (reports/), each path segment URL-encoded. */
+function hrefOf(path: string, reportsDir: string): string {
+  return esc(evidenceHref(path, reportsDir).split(/[\\/]/).map(encodeURIComponent).join('/'));
+}
+
+function fmtBytes(n: number): string {
+  return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+const idLink = (id: string): string => `<a href="#${esc(id)}"><code>${esc(id)}</code></a>`;
+
+function countBy(items: readonly ItemResult[]): Record<Status, number> {
+  const c = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<Status, number>;
+  for (const r of items) c[r.status] += 1;
+  return c;
+}
+
+function bar(c: Record<Status, number>, label: string): string {
+  const present = STATUSES.filter((s) => c[s] > 0);
+  const words = present.map((s) => `${c[s]} ${LABELS[s]}`).join(', ');
+  const segments = present.map((s) => `<span class="b-${s}" style="flex:${c[s]} 1 0" title="${c[s]} ${LABELS[s]}"></span>`).join('');
+  return `<div class="bar" role="img" aria-label="${esc(`${label}: ${words || 'no items'}`)}">${segments}</div>`;
+}
+
+function countCells(c: Record<Status, number>): string {
+  return STATUSES.map((s) => `<td class="${c[s] ? 'nz' : 'z'}" data-status="${s}">${c[s]}</td>`).join('');
+}
+
+/** The run's baseline record, as in checklist.md's header: where it went and what it was compared with. */
+function baselineMeta(result: GateResult): Array<[string, string]> {
+  const b = result.baseline;
+  if (!b) return [];
+  const written = b.written ? `wrote <span class="mono">${esc(b.written)}</span>` : `not written (${esc(b.writeError ?? 'unknown error')})`;
+  const p = b.previous;
+  const against = p ? `compared with <span class="mono">${esc(p.file)}</span> (run ${esc(fmtTime(p.startTime))}${p.version ? `, version ${esc(p.version)}` : ''})` : esc(b.none ?? 'nothing to compare with');
+  return [['Baseline', `${written}<br>${against}`]];
+}
+
+/** Title, verdict, the run's metadata, run errors and unknown IDs. */
+function headerHtml(checklist: Checklist, result: GateResult): string {
+  const run = result.run;
+  const src = checklist.doc.source;
+  const [verdictHead, ...verdictRest] = verdictWords(result).split(': ');
+  const when = run.startTime ? `${fmtTime(run.startTime)} → ${fmtTime(run.endTime)}${run.durationMs !== undefined ? ` (${fmtDuration(run.durationMs)})` : ''}` : 'unknown';
+  const meta: Array<[string, string]> = [
+    ['Mode', `${esc(run.mode)} · ${run.strict ? 'strict' : 'standard'}`],
+    ['Target', esc(run.target)],
+    ['Run', esc(when)],
+    ['Evaluated', esc(fmtTime(run.evaluatedAt))],
+    ['rag-gate', `${esc(gateVersion())}${run.playwrightVersion ? ` · Playwright ${esc(run.playwrightVersion)}` : ''}`],
+    ['Results', `<span class="mono">${esc(run.resultsFile)}</span>${result.untracedTests ? ` · ${result.untracedTests} test(s) without a checklist item` : ''}`],
+    ['Checklist', `${esc(src.file)} · ${src.checkboxes} boxes<br><span class="mono" title="sha256 of the customer's file">sha256 ${esc(src.sha256)}</span>`],
+    ...baselineMeta(result),
+    ['Evidence', '<a href="allure-report/index.html">Allure report</a> · <a href="checklist.json">checklist.json</a> · <a href="checklist.md">checklist.md</a>'],
+  ];
+  const alerts = [
+    ...result.verdict.runErrors.map((e) => `<li class="alert-failed">${mark('failed')}<span>${esc(e)}</span></li>`),
+    ...(result.unknownIds.length ? [`<li class="alert-warning">${mark('waived')}<span>tests name unknown checklist IDs: ${esc(result.unknownIds.map((u) => `${u.id} (${u.test})`).join('; '))}</span></li>`] : []),
+  ];
+  return `<header>
+<p class="kicker">rag-gate · release gate result</p>
+<h1>${inline(src.title)}</h1>
+<div class="verdict v-${result.verdict.result.toLowerCase()}">${mark(verdictStatus(result))}<div><div class="verdict-word">${esc(verdictHead!)}</div><div class="verdict-text">${esc(verdictRest.join(': '))}</div></div></div>
+<dl class="meta">${meta.map(([k, v]) => `<div><dt>${k}</dt><dd>${v}</dd></div>`).join('')}</dl>
+${alerts.length ? `<ul class="alerts">${alerts.join('')}</ul>` : ''}
+</header>`;
+}
+
+/** Per phase: counts by status and a stacked bar; then all items and the leaves. */
+function summaryHtml(checklist: Checklist, result: GateResult): string {
+  const rows = PHASES.map((p) => {
+    const items = result.items.filter((r) => r.phase === p);
+    const title = undecorated(checklist.items.find((i) => i.phase === p)?.phase_title ?? '');
+    const c = countBy(items);
+    const head = `<th class="ph" scope="row"><a class="code" href="#phase-${p}">${p}</a> <span class="title">${esc(title)}</span></th>`;
+    return `<tr data-phase="${p}">${head}<td class="barcell">${bar(c, p)}</td>${countCells(c)}<td data-status="total">${items.length}</td></tr>`;
+  });
+  const leaves = result.items.filter((r) => checklist.isLeaf(r.id)).length;
+  const legend: Array<[Status, string]> = [
+    ['passed', 'passed'],
+    ['failed', 'failed'],
+    ['not_verified', 'not verified here – the reason says why'],
+    ['attested', 'attested by a person'],
+    ['waived', 'waived until a date'],
+    ['not_run', 'not run – no test result'],
+  ];
+  return `<section class="summary" aria-labelledby="summary-h">
+<h2 class="sec" id="summary-h">Summary by phase</h2>
+<table class="phases"><colgroup><col class="c-ph"><col class="c-bar">${STATUSES.map(() => '<col class="c-n">').join('')}<col class="c-total"></colgroup>
+<thead><tr><th class="ph">Phase</th><th><span class="sr">Results</span></th>${STATUSES.map((s) => `<th>${mark(s)}${LABELS[s]}</th>`).join('')}<th>Total</th></tr></thead>
+<tbody>${rows.join('\n')}</tbody>
+<tfoot><tr data-phase="all"><th class="ph" scope="row">All items</th><td class="barcell">${bar(result.counts, 'all items')}</td>${countCells(result.counts)}<td data-status="total">${result.items.length}</td></tr>
+<tr class="leaves" data-phase="leaves"><th class="ph" scope="row">Leaves <span class="title">(the boxes a test or a person decides)</span></th><td></td>
+${countCells(result.leafCounts)}<td data-status="total">${leaves}</td></tr></tfoot></table>
+<ul class="legend">${legend.map(([s, text]) => `<li>${mark(s)}${esc(text)}</li>`).join('')}</ul>
+</section>`;
+}
+
+function blockingHtml(result: GateResult): string {
+  const ids = result.verdict.blockingLeaves;
+  if (ids.length === 0) return '';
+  const lines = ids.map((id) => {
+    const r = result.items.find((x) => x.id === id)!;
+    return `<li class="s-${r.status}">${mark(r.status)}<span>${idLink(id)} ${inline(r.text)}<span class="why">${esc(describe(r))}</span></span></li>`;
+  });
+  return `<section class="blocking" aria-labelledby="blocking-h"><h2 class="sec" id="blocking-h">Blocking the release (${ids.length})</h2><ul class="blockers">${lines.join('')}</ul></section>`;
+}
+
+const FILTERS: Array<Status | 'all'> = ['all', 'failed', 'not_verified', 'not_run', 'waived', 'attested'];
+
+function toolbarHtml(result: GateResult): string {
+  const buttons = FILTERS.map((f) => {
+    const n = f === 'all' ? result.items.length : result.counts[f];
+    return `<button type="button" data-filter="${f}" aria-pressed="${f === 'all'}">${f === 'all' ? 'All' : `${mark(f)}${LABELS[f]}`} <span class="count">${n}</span></button>`;
+  });
+  return `<nav class="toolbar" aria-label="Filter the checklist">
+<div class="filters" role="group" aria-label="Show items">${buttons.join('')}</div>
+<input type="search" id="search" placeholder="Search by ID or text   ( / )" aria-label="Search items by ID or text" autocomplete="off">
+<button type="button" class="tool" id="expand">Expand all</button><button type="button" class="tool" id="collapse">Collapse all</button>
+<span id="shown" aria-live="polite">${result.items.length} items</span>
+</nav>
+<p id="empty" hidden>No item matches the filter and search.</p>`;
+}
+
+/** An item's figures: this run's value, the previous record's, the change (a degradation flagged), who measured it. */
+function figuresHtml(figures: readonly ItemFigure[]): string {
+  if (figures.length === 0) return '';
+  const rows = figures.map((f) => {
+    const b = f.baseline;
+    const change = !b ? '–' : b.changePct === null ? 'n/a' : `${b.changePct > 0 ? '+' : ''}${Math.round(b.changePct)} %`;
+    const flag = b?.degraded ? ' <span class="tag tag-bad">degraded</span>' : '';
+    const values = [formatValue(f.value, f.unit, f.of), b ? formatValue(b.value, f.unit, f.of) : '–'].map((v) => `<td class="num">${esc(v)}</td>`).join('');
+    return `<tr><td>${esc(labelOf(f.key))}</td>${values}<td class="num">${esc(change)}${flag}</td><td class="by">${esc(f.test)}</td></tr>`;
+  });
+  return `<table class="figures"><thead><tr><th>Figure</th><th>This run</th><th>Baseline</th><th>Change</th><th>Measured by</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/** What the page's parts share: where the page lives, and the line each test's attachments are shown on (once). */
+interface Page {
+  checklist: Checklist;
+  reportsDir: string;
+  attachmentsOn: Map<TestOutcome, string>;
+  /** Each test's page in the Allure report (read once from the run's allure-results, beside its Playwright JSON). */
+  allureIds: ReadonlyMap<string, string>;
+}
+
+/**
+ * Screenshots as thumbnails, text attachments inline (collapsed), other files (traces) as links – on the first line
+ * the test decides; its other lines link there, so a test naming five items does not carry its transcripts five times.
+ */
+function attachmentsHtml(t: TestOutcome, page: Page, itemId: string): string {
+  const allure = `<a href="${esc(allureTestUrl(page.allureIds, t))}">this test in the Allure report</a>`;
+  const images = t.attachments.filter((a) => a.path && a.contentType.startsWith('image/'));
+  const texts = t.attachments.filter((a) => a.text !== undefined);
+  const files = t.attachments.filter((a) => a.path && !a.contentType.startsWith('image/') && a.text === undefined);
+  if (images.length + texts.length + files.length === 0) return `<div class="atts"><div class="files">${allure}</div></div>`;
+  const first = page.attachmentsOn.get(t);
+  if (first !== undefined && first !== itemId) return `<div class="atts"><div class="files">attachments on ${idLink(first)}${allure}</div></div>`;
+  page.attachmentsOn.set(t, itemId);
+  const reportsDir = page.reportsDir;
+  const parts: string[] = [];
+  if (images.length) {
+    const thumb = (href: string, name: string): string => `<a class="thumb" href="${href}"><img src="${href}" alt="${esc(`screenshot: ${name}`)}" loading="lazy">${esc(name)}</a>`;
+    parts.push(`<div class="thumbs">${images.map((a) => thumb(hrefOf(a.path!, reportsDir), a.name)).join('')}</div>`);
+  }
+  for (const a of texts) {
+    const text = a.text!;
+    const lines = text.split('\n').length;
+    parts.push(`<details class="att"><summary>${esc(a.name)}<span class="meta">${lines} line${lines === 1 ? '' : 's'} · ${fmtBytes(Buffer.byteLength(text))}</span></summary><pre>${esc(text)}</pre></details>`);
+  }
+  const links = files.map((a) => `<a href="${hrefOf(a.path!, reportsDir)}">${esc(a.name === 'trace' ? 'trace (npx playwright show-trace)' : a.name)}</a>`);
+  parts.push(`<div class="files">${[...links, allure].join('')}</div>`);
+  return `<div class="atts">${parts.join('')}</div>`;
+}
+
+function testHtml(t: TestOutcome, page: Page, itemId: string): string {
+  const st: Status = t.outcome === 'passed' ? 'passed' : t.outcome === 'failed' ? 'failed' : 'not_verified';
+  const outcome = t.outcome === 'skipped' ? (t.notVerified ? 'not verified' : 'skipped') : t.outcome;
+  const meta = [t.project, outcome, fmtDuration(t.durationMs), t.startTime ? fmtTime(t.startTime) : '', `${t.file}:${t.line}`].filter(Boolean).join(' · ');
+  const msg = t.reason ? (t.outcome === 'failed' ? `<pre class="msg msg-failed">${esc(t.reason)}</pre>` : `<p class="msg msg-skipped">${esc(t.reason)}</p>`) : '';
+  const notes: Array<[string, string, string]> = [
+    ...t.measured.map((m): [string, string, string] => ['measured', 'measured', m]),
+    ...t.warnings.map((w): [string, string, string] => ['warning', 'warning', w]),
+    ...t.info.map((i): [string, string, string] => ['info', 'note', i]),
+  ];
+  const notesHtml = notes.length ? `<ul class="notes">${notes.map(([cls, label, text]) => `<li class="n-${cls}"><span class="lbl">${label}</span><span>${esc(text)}</span></li>`).join('')}</ul>` : '';
+  const flaky = t.flaky ? '<span class="tag">flaky: passed on retry</span>' : '';
+  const head = `<div class="test-head">${mark(st)}<div><span class="test-title">${esc(t.fullTitle)}</span>${flaky}<span class="meta">${esc(meta)}</span></div></div>`;
+  return `<li class="test t-${t.outcome}">${head}${msg}${notesHtml}${attachmentsHtml(t, page, itemId)}</li>`;
+}
+
+const DECIDED: Record<ItemResult['decidedBy'], string> = {
+  tests: 'the tests below',
+  children: 'its sub-items',
+  derived: 'other items',
+  baseline: 'the run\'s baseline record (figures below) and its own tests',
+  attestation: 'an attestation',
+  mode: 'the run\'s mode: no test can decide it here',
+  none: 'nothing yet',
+};
+
+/** What a line opens to: how it was decided, waiver/attestation records, the deciding tests with their evidence. */
+function evidenceHtml(page: Page, r: ItemResult): string {
+  const checklist = page.checklist;
+  const item = checklist.item(r.id);
+  const kids = checklist.children.get(r.id) ?? [];
+  const decided = r.decidedBy === 'derived' && item.derived_from ? `the results of ${item.derived_from.map(idLink).join(', ')}` : r.decidedBy === 'children' ? `its ${kids.length} sub-items` : esc(DECIDED[r.decidedBy]);
+  const facts: Array<[string, string]> = [
+    ['Decided by', decided],
+    ['Kind', r.kind === 'attest' ? 'attest: only a person can tick it (blocks only with --strict)' : r.required ? 'auto, required' : 'auto'],
+    ['Source', `${esc(checklist.doc.source.file)}:${r.line} · ${inline(r.section)}`],
+    ...(r.durationMs > 0 ? [['Test time', esc(fmtDuration(r.durationMs))] as [string, string]] : []),
+    ...(item.note ? [['Note', esc(item.note)] as [string, string]] : []),
+  ];
+  const records: string[] = [];
+  if (r.waiver) {
+    const w = r.waiver;
+    const state = !w.applied ? 'on file, not needed (the item passed)' : w.expired ? `expired on ${w.expires}` : `valid until ${w.expires}`;
+    const under = r.underlying ? `<br>underlying result: ${LABELS[r.underlying.status]}${r.underlying.reason ? ` – ${esc(r.underlying.reason)}` : ''}` : '';
+    const text = `${esc(state)} – ${esc(w.reason)} · approved by ${esc(w.approved_by)} · ${esc(w.file)}:${w.line}${under}`;
+    records.push(`<div class="record record-${w.applied && w.expired ? 'expired' : 'waiver'}"><span class="lbl">waiver</span>${text}</div>`);
+  }
+  if (r.attestation) {
+    const a = r.attestation;
+    records.push(`<div class="record record-attestation"><span class="lbl">attestation</span>by ${esc(a.by)} on ${esc(a.date)}${a.note ? ` – ${esc(a.note)}` : ''} · ${esc(a.file)}:${a.line}</div>`);
+  }
+  const tests = r.tests.length ? `<ol class="tests">${r.tests.map((t) => testHtml(t, page, r.id)).join('')}</ol>` : '';
+  return `<div class="evidence"><dl class="facts">${facts.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>${records.join('')}${figuresHtml(r.figures)}${tests}</div>`;
+}
+
+/** An item's line (left open: its sub-items follow inside the <li>). */
+function itemHtml(page: Page, r: ItemResult): string {
+  const item = page.checklist.item(r.id);
+  const tags = [r.kind === 'attest' ? 'attest' : '', item.derived_from ? 'derived' : ''].filter(Boolean).map((t) => `<span class="tag">${t}</span>`).join('');
+  const why = r.status === 'passed' && !r.reason ? '' : `<span class="why">${esc(describe(r))}</span>`;
+  const hasEvidence = r.tests.length > 0 || r.waiver !== undefined || r.attestation !== undefined;
+  const search = esc(`${r.id} ${plain(r.text)}`.toLowerCase());
+  const attrs = `id="${esc(r.id)}" class="item s-${r.status}" data-status="${r.status}" data-search="${search}"${hasEvidence ? ' data-ev' : ''}`;
+  const line = `<span class="body"><code class="id">${esc(r.id)}</code><span class="text">${inline(r.text)}</span>${tags}${why}</span>`;
+  return `<li ${attrs}><details><summary><span class="chev" aria-hidden="true"></span>${mark(r.status)}${line}</summary>${evidenceHtml(page, r)}</details>`;
+}
+
+/** The checklist document, block by block (the title and run info are the page's header). */
+function documentHtml(checklist: Checklist, result: GateResult, reportsDir: string): string {
   const log = deploymentLog(checklist, result);
+  const resultsDir = dirname(resolve(REPO_ROOT, result.run.resultsFile));
+  const page: Page = { checklist, reportsDir, attachmentsOn: new Map(), allureIds: readAllureResultIds(join(resultsDir, 'allure-results')) };
+  const phaseOf = new Map<string, string>();
+  for (const i of checklist.items) if (!phaseOf.has(i.phase_title)) phaseOf.set(i.phase_title, i.phase);
   const body: string[] = [];
   let listDepth = -1;
-  let inCode = false;
+  let code: string[] | null = null;
   let table: string[][] | null = null;
   const closeLists = (to: number): void => {
     while (listDepth > to) {
@@ -275,7 +599,7 @@ export function renderHtml(checklist: Checklist, result: GateResult, reportsDir:
   const flushTable = (): void => {
     if (!table) return;
     const [head, , ...rows] = table;
-    body.push('<table><thead><tr>', ...(head ?? []).map((c) => `<th>${inline(c)}</th>`), '</tr></thead><tbody>');
+    body.push('<table class="md"><thead><tr>', ...(head ?? []).map((c) => `<th>${inline(c)}</th>`), '</tr></thead><tbody>');
     for (const r of rows) body.push(`<tr>${r.map((c) => `<td>${inline(c)}</td>`).join('')}</tr>`);
     body.push('</tbody></table>');
     table = null;
@@ -283,20 +607,22 @@ export function renderHtml(checklist: Checklist, result: GateResult, reportsDir:
   const cells = (line: string): string[] => line.replace(/^\||\|$/g, '').split('|').map((c) => c.trim());
 
   for (const b of blocks(checklist, result)) {
+    if (b.kind === 'runinfo' || (b.kind === 'text' && b.line === 1 && b.text.startsWith('# '))) continue;
     if (b.kind !== 'item' && b.kind !== 'blank') closeLists(-1);
     if (b.kind !== 'text' && b.kind !== 'logrows') flushTable();
     switch (b.kind) {
       case 'blank':
+        code?.push('');
         break;
       case 'text': {
         const t = b.text;
         if (/^```/.test(t)) {
-          body.push(inCode ? '</code></pre>' : '<pre><code>');
-          inCode = !inCode;
+          if (code) body.push(`<pre><code>${code.map(esc).join('\n')}</code></pre>`);
+          code = code ? null : [];
           break;
         }
-        if (inCode) {
-          body.push(`${esc(t)}\n`);
+        if (code) {
+          code.push(t);
           break;
         }
         if (t.startsWith('|')) {
@@ -305,83 +631,76 @@ export function renderHtml(checklist: Checklist, result: GateResult, reportsDir:
         }
         flushTable();
         const h = /^(#{1,6}) (.*)$/.exec(t);
-        if (h) body.push(`<h${h[1]!.length}>${inline(h[2]!)}</h${h[1]!.length}>`);
+        const phase = h ? phaseOf.get(h[2]!) : undefined;
+        if (phase) phaseOf.delete(h![2]!);
+        if (h) body.push(`<h${h[1]!.length}${phase ? ` id="phase-${phase}" class="phase-start"` : ''}>${inline(h[2]!)}</h${h[1]!.length}>`);
         else if (/^-{3,}$/.test(t)) body.push('<hr>');
         else body.push(`<p>${inline(t.trim())}</p>`);
         break;
       }
-      case 'runinfo':
-        body.push(
-          `<section class="runinfo v-${result.verdict.result.toLowerCase()}"><p class="verdict">${esc(verdictText(result))}</p>`,
-          `<p>Mode <b>${esc(result.run.mode)}</b> · target ${esc(result.run.target)} · run ${esc(fmtTime(result.run.startTime))} → ${esc(fmtTime(result.run.endTime))}${result.run.durationMs !== undefined ? ` (${esc(fmtDuration(result.run.durationMs))})` : ''} · evaluated ${esc(fmtTime(result.run.evaluatedAt))}</p>`,
-          `<p>${esc(countsLine(result))}</p>`,
-          `<p>Evidence: <a href="allure-report/index.html">Allure report</a> · <a href="checklist.json">checklist.json</a> · <a href="checklist.md">checklist.md</a></p>`,
-          ...result.verdict.runErrors.map((e) => `<p class="s-failed">❌ ${esc(e)}</p>`),
-          ...(result.unknownIds.length ? [`<p class="s-waived">⚠ tests name unknown checklist IDs: ${esc(result.unknownIds.map((u) => `${u.id} (${u.test})`).join('; '))}</p>`] : []),
-          '<p class="legend">✅ passed · ❌ failed · ⚪ not verified – reason · ✍ attested by X on D · ⚠ waived until D – reason · ⏸ not run · on tests: 📏 measured · ❗ warning · ℹ note</p></section>',
-        );
-        break;
       case 'item': {
         const r = b.result;
         if (r.depth > listDepth) {
           while (listDepth < r.depth) {
-            body.push('<ul>');
+            body.push('<ul class="items">');
             listDepth += 1;
           }
         } else {
           closeLists(r.depth);
           body.push('</li>');
         }
-        const tests = r.tests
-          .map((t) => {
-            const ev = t.attachments.filter((a) => a.path).map((a) => ` <a href="${esc(encodeURI(evidenceHref(a.path!, reportsDir)))}">${esc(a.name)}</a>`).join('');
-            return `<li class="t-${t.outcome}">${esc(t.fullTitle)} <span class="meta">[${esc(t.project)}] ${esc(t.outcome)}, ${esc(fmtDuration(t.durationMs))}${t.startTime ? `, ${esc(fmtTime(t.startTime))}` : ''} · ${esc(t.file)}:${t.line}</span>${t.reason ? `<div class="reason">${esc(t.reason)}</div>` : ''}${notesHtml(t)} <a href="allure-report/index.html" title="search the Allure report for this title">Allure</a>${ev}</li>`;
-          })
-          .join('');
-        body.push(
-          `<li id="${esc(r.id)}" class="item s-${r.status}"><span class="mark">${MARKS[r.status]}</span> <code class="id">${esc(r.id)}</code> ${inline(r.text)} <span class="kind">${r.kind}${r.required ? '' : ', not required'}</span>`,
-          `<div class="why">${esc(describe(r))}${r.durationMs > 0 ? ` · ${esc(fmtDuration(r.durationMs))}` : ''}</div>`,
-          tests ? `<ul class="tests">${tests}</ul>` : '',
-        );
+        body.push(itemHtml(page, r));
         break;
       }
       case 'logrows':
         table = null; // the original header rows; the generated table has its own
-        body.push('<table><thead><tr><th>Timestamp</th><th>Action</th><th>Status</th><th>Notes</th></tr></thead><tbody>');
-        for (const row of log) body.push(`<tr class="s-${row.status}"><td>${esc(fmtTime(row.timestamp))}</td><td>${esc(row.action)}</td><td>${MARKS[row.status]}</td><td>${esc(row.notes)}</td></tr>`);
+        body.push('<table class="md log"><thead><tr><th>Timestamp</th><th>Action</th><th>Status</th><th>Notes</th></tr></thead><tbody>');
+        for (const row of log) {
+          body.push(`<tr class="s-${row.status}"><td>${esc(fmtTime(row.timestamp))}</td><td>${esc(row.action)}</td><td class="st">${mark(row.status)}${LABELS[row.status]}</td><td>${esc(row.notes)}</td></tr>`);
+        }
         body.push('</tbody></table>');
         break;
       case 'status':
-        if (b.which === 'status') body.push(`<p class="final v-${result.verdict.result.toLowerCase()}"><strong>Deployment Status</strong>: ${esc(verdictText(result))}</p>`);
+        if (b.which === 'status') body.push(`<p class="final v-${result.verdict.result.toLowerCase()}"><strong>Deployment Status</strong>: ${mark(verdictStatus(result))} ${esc(verdictWords(result))}</p>`);
         else if (b.which === 'date') body.push(`<p><strong>Completion Date</strong>: ${esc(fmtTime(result.run.endTime))}</p>`);
-        else body.push(`<p><strong>Sign-off</strong>: ${esc(signoffText(result))}</p>`);
+        else {
+          const s = signoff(result);
+          body.push(`<p><strong>Sign-off</strong>: technical: ${mark(s.tech)} ${LABELS[s.tech]} (gate); business: ${esc(s.business)}</p>`);
+        }
         break;
     }
   }
   closeLists(-1);
   flushTable();
-  if (result.verdict.blockingLeaves.length) {
-    body.push('<h3>Items that block the release</h3><ul>');
-    for (const id of result.verdict.blockingLeaves) {
-      const r = result.items.find((x) => x.id === id)!;
-      body.push(`<li class="s-${r.status}">${MARKS[r.status]} <a href="#${esc(id)}"><code>${esc(id)}</code></a> ${inline(r.text)} — ${esc(describe(r))}</li>`);
-    }
-    body.push('</ul>');
-  }
+  return body.join('\n');
+}
+
+/**
+ * reports/checklist.html: a summary per phase, the verdict and the run's metadata on top; filters and a search;
+ * the checklist in its own shape with every line expandable to its evidence; a print layout for the signed copy.
+ * Self-contained (inline styles, SVG marks and script), so it works from file:// and offline.
+ */
+export function renderHtml(checklist: Checklist, result: GateResult, reportsDir: string): string {
+  const src = checklist.doc.source;
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(checklist.doc.source.title)} – ${esc(result.verdict.result)}</title>
-<style>
-body{font:14px/1.45 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-code{background:#f3f3f3;padding:0 3px;border-radius:3px}pre{background:#f3f3f3;padding:.6em}
-ul{list-style:none;padding-left:1.4em}li.item{margin:.25em 0;border-left:3px solid #ccc;padding-left:.4em}li.s-passed{border-left-color:#2a2}li.s-failed{border-left-color:#c22}li.s-not_verified{border-left-color:#bbb}li.s-attested{border-left-color:#26c}li.s-waived{border-left-color:#e90}li.s-not_run{border-left-color:#eee}.mark{font-size:1.05em}.id{font-weight:600}
-.kind,.meta{color:#777;font-size:.85em}.why{color:#555;font-size:.9em;margin-left:1.6em}.reason{color:#a00;font-size:.9em}.info,.measured{color:#555;font-size:.85em}.warning{color:#a60;font-size:.85em}
-ul.tests{font-size:.88em;margin:.1em 0 .3em .6em}.t-failed{color:#a00}.t-skipped{color:#666}
-.s-failed>.why{color:#a00;font-weight:600}.s-waived>.why{color:#a60}
-table{border-collapse:collapse;margin:.6em 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
-.runinfo{border:1px solid #ccc;border-left:6px solid #999;padding:.2em 1em;margin:1em 0}.v-passed{border-left-color:#2a2}.v-failed{border-left-color:#c22}.v-incomplete{border-left-color:#cc2}
-.verdict{font-size:1.2em;font-weight:600}.legend{color:#666;font-size:.85em}.final{font-size:1.1em}
-</style></head><body>
-${body.join('\n')}
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(plain(src.title))} – ${esc(result.verdict.result)}</title>
+<style>${STYLE}</style></head>
+<body>
+${MARK_SYMBOLS}
+<div class="page">
+${headerHtml(checklist, result)}
+${summaryHtml(checklist, result)}
+${blockingHtml(result)}
+${toolbarHtml(result)}
+<main class="doc">
+${documentHtml(checklist, result, reportsDir)}
+</main>
+<footer>rag-gate ${esc(gateVersion())} · rendered ${esc(fmtTime(result.run.evaluatedAt))} from ${esc(result.run.resultsFile)}. The checklist's text is the customer's, verbatim
+(${esc(src.file)}, sha256 ${esc(src.sha256)}); the emoji that file carries garbled (UTF-8 read as Mac Roman) are shown repaired here and verbatim in
+checklist.md and checklist.json.</footer>
+</div>
+<script>${SCRIPT}</script>
 </body></html>
 `;
 }
@@ -398,6 +717,7 @@ export function renderJson(checklist: Checklist, result: GateResult, reportsDir:
     unknownIds: result.unknownIds,
     untracedTests: result.untracedTests,
     deploymentLog: deploymentLog(checklist, result),
+    baseline: result.baseline ?? null,
     items: result.items.map((r) => ({
       id: r.id,
       text: r.text,
@@ -411,6 +731,7 @@ export function renderJson(checklist: Checklist, result: GateResult, reportsDir:
       reason: r.reason ?? null,
       decidedBy: r.decidedBy,
       durationMs: r.durationMs,
+      figures: r.figures,
       tests: r.tests.map((t) => ({
         title: t.fullTitle,
         file: t.file,
@@ -424,6 +745,7 @@ export function renderJson(checklist: Checklist, result: GateResult, reportsDir:
         info: t.info,
         warnings: t.warnings,
         measured: t.measured,
+        figures: t.figures,
       })),
       ...(r.attestation ? { attestation: r.attestation } : {}),
       ...(r.waiver ? { waiver: r.waiver } : {}),

@@ -7,10 +7,15 @@
  *   (that reason) · skipped otherwise → not_verified ("skipped: <reason>") · no test → not_run, or
  *   not_verified when the item cannot be verified in the run's mode (checklist.yaml's not_verifiable).
  * Parents and derived items: combined from their children / derived_from items (and their own tests).
+ * Baseline items (checklist.yaml `from_baseline`): decided by the gate from the run's baseline record
+ *   (checklist/baseline.ts, given as EvaluateOptions.baseline), together with their own tests.
  * Waivers: a valid waiver turns a non-passing item into waived; an expired one into failed.
- * Notes: a test's `info`, `warning` and `measured` annotations travel with it onto its items' lines.
+ * Notes: a test's `info`, `warning` and `measured` annotations travel with it onto its items' lines; its `figure`
+ *   annotations onto the items' results as figures (with the previous record's value, when there is one).
  */
 import type { JSONReport, JSONReportSuite, JSONReportTest, JSONReportTestResult } from '@playwright/test/reporter';
+import { causeOf, failureCause } from './cause.ts';
+import { parseFigure, type BaselineSummary, type Decision, type Figure, type FigureBaseline, type ItemFigure } from './baseline.ts';
 import type { Checklist } from './load.ts';
 import type { AnnotationKind, ChecklistItem, Kind, Mode, Phase } from './model.ts';
 import type { Attestation, Records, Waiver } from './records.ts';
@@ -34,14 +39,16 @@ export interface TestOutcome {
   startTime?: string;
   durationMs: number;
   ids: string[];
-  /** Evidence: attachments with a path (traces, screenshots) or inline bodies. */
-  attachments: Array<{ name: string; path?: string; contentType: string }>;
+  /** Evidence: attachments with a path (traces, screenshots) or inline bodies; `text`: a text body, for the HTML page. */
+  attachments: Array<{ name: string; path?: string; contentType: string; text?: string }>;
   /** `info` annotations the test added (what it substituted, how it decided). */
   info: string[];
   /** `warning` annotations: something to look at that did not fail the test. */
   warnings: string[];
   /** `measured` annotations: the figures the test measured. */
   measured: string[];
+  /** `figure` annotations: the figures as data (a malformed one becomes a warning). */
+  figures: Figure[];
 }
 
 export interface ItemResult {
@@ -61,7 +68,9 @@ export interface ItemResult {
   /** Sum of the durations of the tests that decided this item and its descendants (each test once). */
   durationMs: number;
   /** How the status was reached. */
-  decidedBy: 'tests' | 'children' | 'derived' | 'attestation' | 'mode' | 'none';
+  decidedBy: 'tests' | 'children' | 'derived' | 'baseline' | 'attestation' | 'mode' | 'none';
+  /** Figures of the tests that name it and, for a baseline item, the figures its decision rests on. */
+  figures: ItemFigure[];
   attestation?: Attestation;
   waiver?: Waiver & { expired: boolean; applied: boolean };
   /** For waived/expired items: what the item was before the waiver applied. */
@@ -101,15 +110,17 @@ export interface GateResult {
   unknownIds: Array<{ id: string; test: string }>;
   untracedTests: number;
   verdict: Verdict;
+  /** The run's baseline record and what it was compared with, when the gate made one. */
+  baseline?: BaselineSummary;
 }
 
-const stripAnsi = (s: string): string => s.replace(/\u001b\[[0-9;]*m/g, '');
+/** Text bodies (transcripts, command output; the suite redacts them before attaching) up to this size travel inline. */
+const INLINE_TEXT_MAX = 64 * 1024;
 
-/** The first few non-blank lines of a message on one line (expect's message, Expected, Received). */
-function firstLine(s: string | undefined, max = 400): string | undefined {
-  if (!s) return undefined;
-  const line = stripAnsi(s).split('\n').map((l) => l.trim()).filter((l) => l !== '').slice(0, 4).join(' · ');
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+function inlineText(a: { body?: string; contentType: string }): { text?: string } {
+  if (!a.body || !/^(text\/|application\/json\b)/.test(a.contentType)) return {};
+  const text = Buffer.from(a.body, 'base64').toString('utf8');
+  return { text: text.length > INLINE_TEXT_MAX ? `${text.slice(0, INLINE_TEXT_MAX)}\n… ${text.length - INLINE_TEXT_MAX} more characters in the Allure report` : text };
 }
 
 /** Flattens the JSON report into one outcome per test (the final attempt decides). */
@@ -131,6 +142,7 @@ function outcomeOf(test: JSONReportTest, title: string, path: string[], file: st
   const annotations = [...test.annotations, ...(last?.annotations ?? [])];
   const texts = (kind: AnnotationKind): string[] => [...new Set(annotations.filter((a) => a.type === kind && a.description).map((a) => a.description!))];
   const ids = texts('checklist');
+  const figures = texts('figure').map(parseFigure);
   const notVerifiedReason = annotations.find((a) => a.type === ('not-verified' satisfies AnnotationKind))?.description;
   const skipReason = annotations.find((a) => a.type === 'skip' || a.type === 'fixme')?.description;
   const skipped = test.status === 'skipped' || last?.status === 'skipped' || last === undefined;
@@ -138,8 +150,8 @@ function outcomeOf(test: JSONReportTest, title: string, path: string[], file: st
   let reason: string | undefined;
   if (test.status === 'unexpected') {
     outcome = 'failed';
-    reason = firstLine(last?.error?.message ?? last?.errors[0]?.message) ?? `test ${last?.status ?? 'failed'}`;
-    if (last?.status === 'timedOut') reason = `timed out: ${reason}`;
+    // The cause in words (checklist/cause.ts): the test's own message, not Playwright's matcher output.
+    reason = failureCause(last);
   } else if (skipped) {
     outcome = 'skipped';
     if (notVerifiedReason) reason = notVerifiedReason;
@@ -161,17 +173,20 @@ function outcomeOf(test: JSONReportTest, title: string, path: string[], file: st
     ...(last?.startTime ? { startTime: last.startTime } : {}),
     durationMs: test.results.reduce((s, r) => s + r.duration, 0),
     ids,
-    attachments: (last?.attachments ?? []).map((a) => ({ name: a.name, contentType: a.contentType, ...(a.path ? { path: a.path } : {}) })),
+    attachments: (last?.attachments ?? []).map((a) => ({ name: a.name, contentType: a.contentType, ...(a.path ? { path: a.path } : {}), ...inlineText(a) })),
     info: texts('info'),
-    warnings: texts('warning'),
+    warnings: [...texts('warning'), ...figures.flatMap((f) => ('problem' in f ? [`malformed figure annotation: ${f.problem}`] : []))],
     measured: texts('measured'),
+    figures: figures.filter((f): f is Figure => !('problem' in f)),
   };
 }
 
 /** Status of an item from the tests that name it. */
 export function statusFromTests(tests: TestOutcome[]): { status: Status; reason?: string } {
   const failed = tests.filter((t) => t.outcome === 'failed');
-  if (failed.length > 0) return { status: 'failed', reason: failed.map((t) => `${t.title}: ${t.reason}`).join(' | ') };
+  // The cause leads the line (the failed test's title is in the line's test list); several failed tests are told apart by title.
+  if (failed.length === 1) return { status: 'failed', reason: failed[0]!.reason ?? 'test failed' };
+  if (failed.length > 0) return { status: 'failed', reason: failed.map((t) => `“${t.title}”: ${t.reason}`).join(' | ') };
   const skipped = tests.filter((t) => t.outcome === 'skipped');
   if (skipped.length > 0) {
     // Some tests passed but another could not decide its part: the item as a whole is not verified.
@@ -219,6 +234,22 @@ export interface EvaluateOptions {
   resultsFile: string;
   /** Today, for waiver expiry (YYYY-MM-DD compared inclusively). */
   now?: Date;
+  /** The gate's baseline step (checklist/baseline.ts): decisions of the from_baseline items, each figure against the previous record. */
+  baseline?: { decisions: ReadonlyMap<string, Decision>; compared: ReadonlyMap<string, FigureBaseline>; summary: BaselineSummary };
+}
+
+/**
+ * A baseline item: the gate's decision together with the item's own tests (any failure fails it, then anything
+ * undecided leaves it undecided), each part's reason kept.
+ */
+export function withDecision(tests: { status: Status; reason?: string } | undefined, decision: Decision): { status: Status; reason?: string } {
+  if (!tests) return { status: decision.status, reason: decision.reason };
+  const parts = [{ status: decision.status, reason: decision.reason }, { status: tests.status, reason: tests.reason && `tests: ${tests.reason}` }];
+  for (const s of ['failed', 'not_verified', 'not_run'] as const) {
+    const hit = parts.filter((p) => p.status === s);
+    if (hit.length > 0) return { status: s, reason: hit.map((p) => p.reason).filter(Boolean).join(' | ') };
+  }
+  return { status: 'passed', reason: parts.map((p) => p.reason).filter(Boolean).join(' | ') };
 }
 
 export function evaluate(checklist: Checklist, report: JSONReport, records: Records, opts: EvaluateOptions): GateResult {
@@ -263,9 +294,15 @@ export function evaluate(checklist: Checklist, report: JSONReport, records: Reco
       }
       state = combine(parts, waivers);
       decidedBy = kids.length > 0 ? 'children' : 'derived';
+    } else if (item.from_baseline && opts.baseline?.decisions.has(item.id)) {
+      state = withDecision(own.length > 0 ? statusFromTests(own) : undefined, opts.baseline.decisions.get(item.id)!);
+      decidedBy = 'baseline';
     } else if (own.length > 0) {
       state = statusFromTests(own);
       decidedBy = 'tests';
+    } else if (item.from_baseline) {
+      state = { status: 'not_run', reason: 'the gate decides this item from the run\'s baseline record, which this evaluation did not make' };
+      decidedBy = 'none';
     } else if (item.kind === 'attest') {
       if (attestation) {
         state = { status: 'attested', reason: `attested by ${attestation.by} on ${attestation.date}${attestation.note ? ` – ${attestation.note}` : ''}` };
@@ -300,6 +337,7 @@ export function evaluate(checklist: Checklist, report: JSONReport, records: Reco
       tests: own,
       durationMs: [...subtree].reduce((s, t) => s + t.durationMs, 0),
       decidedBy,
+      figures: itemFigures(own, decidedBy === 'baseline' ? opts.baseline?.decisions.get(item.id) : undefined, opts.baseline?.compared),
       ...(decidedBy === 'attestation' && attestation ? { attestation } : {}),
     };
     const waiver = waivers.get(item.id);
@@ -336,7 +374,7 @@ export function evaluate(checklist: Checklist, report: JSONReport, records: Reco
 
   const runErrors = [
     ...tests.filter((t) => t.ids.length === 0 && t.outcome === 'failed').map((t) => `test without checklist ID failed: ${t.project} › ${t.fullTitle}: ${t.reason}`),
-    ...report.errors.map((e) => `run error: ${firstLine(e.message) ?? 'unknown error'}`),
+    ...report.errors.map((e) => `run error: ${causeOf(e.message) ?? 'unknown error'}`),
   ];
   const blocking = items.filter((r) => (opts.strict ? !OK.has(r.status) : r.required && r.status === 'failed')).map((r) => r.id);
   const blockingLeaves = blocking.filter((id) => checklist.isLeaf(id) && !checklist.item(id).derived_from);
@@ -359,5 +397,15 @@ export function evaluate(checklist: Checklist, report: JSONReport, records: Reco
     ...(start ? { startTime: start, durationMs: report.stats.duration, endTime: new Date(Date.parse(start) + report.stats.duration).toISOString() } : {}),
     ...(report.config?.version ? { playwrightVersion: report.config.version } : {}),
   };
-  return { run, items, counts, leafCounts, unknownIds, untracedTests: tests.filter((t) => t.ids.length === 0).length, verdict };
+  return { run, items, counts, leafCounts, unknownIds, untracedTests: tests.filter((t) => t.ids.length === 0).length, verdict, ...(opts.baseline ? { baseline: opts.baseline.summary } : {}) };
+}
+
+/** An item's figures: its tests' (each with the previous record's value when compared), then its decision's not yet listed. */
+function itemFigures(own: TestOutcome[], decision: Decision | undefined, compared: ReadonlyMap<string, FigureBaseline> | undefined): ItemFigure[] {
+  const out: ItemFigure[] = own.flatMap((t) => t.figures.map((f) => {
+    const b = f.better === 'info' ? undefined : compared?.get(f.key);
+    return { ...f, test: t.fullTitle, ...(b ? { baseline: b } : {}) };
+  }));
+  for (const f of decision?.figures ?? []) if (!out.some((o) => o.key === f.key && o.test === f.test)) out.push(f);
+  return out;
 }

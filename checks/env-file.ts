@@ -4,12 +4,15 @@
  * entropy, passwords' strength, placeholders. Problems name the variable, never its value.
  *
  * Specs call these on `target.raw.deployDir`; selftest/pre-envfile.test.ts calls them on broken copies.
+ *
+ * A line of the file that cannot be parsed (lib/envfile.ts) fails the lines about its variable, with file:line and
+ * the fix, and the file's own line (created from the template); the other variables are judged as usual.
  */
 import { existsSync, statSync } from 'node:fs';
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
 import { processFact } from '../core/config.ts';
-import { envMap, type EnvEntry } from '../lib/envfile.ts';
+import { envMap, envFileProblems, EnvVars, type EnvEntry } from '../lib/envfile.ts';
 import { MIN_SECRET_LENGTH, REQUIRED_ENV_VARS, REQUIRED_LOG_LEVEL, REQUIRED_SSL_ENABLED, SIXTY_FOUR_CHAR_SECRETS } from '../core/thresholds.ts';
 import { check, type Check } from './check.ts';
 import { checkServiceUrl, type ComposeService } from './compose.ts';
@@ -87,20 +90,46 @@ export function checkCreatedFromTemplate(envPath: string, templatePath: string):
   if (!existsSync(templatePath)) return check([`${templatePath} does not exist: the deployment has no template to create .env.production from`]);
   const template = envMap(templatePath);
   const env = envMap(envPath);
-  const missing = [...template.keys()].filter((k) => !env.has(k));
+  const broken = new Set(env.problems.map((p) => p.key));
+  const missing = [...template.keys()].filter((k) => !env.has(k) && !broken.has(k));
   const unfilled = [...template.entries()].filter(([k, t]) => isPlaceholder(t.value, k) && env.get(k)?.value === t.value).map(([k]) => k);
-  const problems: string[] = [];
+  // Compose refuses the whole file on any line it cannot parse: each one fails this line, with file:line.
+  const problems: string[] = [...template.problems, ...env.problems].map((p) => p.message);
   if (missing.length) problems.push(`variables of .env.production.template missing from .env.production: ${missing.join(', ')}`);
   if (unfilled.length) problems.push(`variables still holding the template's placeholder: ${unfilled.join(', ')}`);
   return check(problems, [`${template.size} template variables, ${env.size} in .env.production`]);
 }
 
-/** One required variable: present and non-empty (no value shown). */
+/**
+ * One required variable: its line parses, and it is present and non-empty (no value shown). When it is missing,
+ * the message says why it may be: a `NAME` line without a value, or lines of the file that could not be parsed.
+ */
 export function checkPresent(env: Map<string, EnvEntry>, key: string): Check {
+  const own = envFileProblems(env).filter((p) => p.key === key);
+  if (own.length) return check(own.map((p) => p.message));
   const e = env.get(key);
-  if (!e) return check([`${key} is not set in .env.production`]);
+  if (!e) return check([`${key} is not set in .env.production${whyMissing(env, key)}`]);
   if (e.value.trim() === '') return check([`${key} is empty in .env.production (line ${e.line})`]);
   return check([], [`${key} set (line ${e.line}, ${e.value.length} characters)`]);
+}
+
+function whyMissing(env: Map<string, EnvEntry>, key: string): string {
+  const inherited = env instanceof EnvVars ? env.inherited.find((i) => i.key === key) : undefined;
+  if (inherited) return ` (line ${inherited.line} names it without a value, so Compose takes it from the environment of whoever runs docker compose; give it a value)`;
+  const unparsed = envFileProblems(env).filter((p) => p.key === undefined);
+  return unparsed.length ? ` (nor could these lines be parsed: ${unparsed.map((p) => p.message).join(' ')})` : '';
+}
+
+/**
+ * A value Compose interpolated with a name that is set nowhere in the file (a `$` in a generated secret, most
+ * often): the value judged is what Compose hands on, so say so when it fails.
+ */
+function interpolationNote(env: Map<string, EnvEntry>, key: string, c: Check): Check {
+  const names = env.get(key)?.unresolved;
+  if (c.ok || !names?.length) return c;
+  // The names are the value's own text (a $ inside a random secret): not shown.
+  const note = `${key}'s value (line ${env.get(key)!.line}) has ${names.length > 1 ? `${names.length} $ references` : 'a $ reference'} to a variable set nowhere before it in the file, which Compose replaces with "" (write $$ for a literal $, or put the value in single quotes)`;
+  return check([...c.problems, note], c.details);
 }
 
 /** A 64-character secret: present, ≥64 characters, high entropy, not a placeholder, different from the other two. */
@@ -118,7 +147,7 @@ export function checkSecret(env: Map<string, EnvEntry>, key: string): Check {
   for (const other of SIXTY_FOUR_CHAR_SECRETS) {
     if (other !== key && env.get(other)?.value === v) problems.push(`${key} has the same value as ${other}; each secret must be generated separately`);
   }
-  return check(problems, [`${key}: ${v.length} characters, ${bits.toFixed(2)} bits/char`]);
+  return interpolationNote(env, key, check(problems, [`${key}: ${v.length} characters, ${bits.toFixed(2)} bits/char`]));
 }
 
 /** Every password-like variable (…PASSWORD) strong by zxcvbn (score 4), not a placeholder. */
@@ -132,11 +161,13 @@ export function checkPassword(env: Map<string, EnvEntry>, key: string): Check {
     problems.push(`${key} is a weak password: zxcvbn score ${s.score} of 4 (about 10^${s.guessesLog10} guesses)${s.warning ? `, "${s.warning}"` : ''}; generate a random one (≥20 random characters)`);
   }
   if (isPlaceholder(v, key)) problems.push(`${key} holds a placeholder value, not a generated password`);
-  return check(problems, [`${key}: zxcvbn score ${s.score}/4, ~10^${s.guessesLog10} guesses`]);
+  return interpolationNote(env, key, check(problems, [`${key}: zxcvbn score ${s.score}/4, ~10^${s.guessesLog10} guesses`]));
 }
 
+/** Every …PASSWORD variable, also one whose line could not be parsed (its checks then fail with the cause). */
 export function passwordKeys(env: Map<string, EnvEntry>): string[] {
-  return [...env.keys()].filter((k) => /PASSWORD$/.test(k));
+  const keys = new Set([...env.keys(), ...envFileProblems(env).flatMap((p) => (p.key ? [p.key] : []))]);
+  return [...keys].filter((k) => /PASSWORD$/.test(k));
 }
 
 /** No variable anywhere in the file holds a placeholder. */

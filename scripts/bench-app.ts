@@ -246,7 +246,9 @@ async function main(): Promise<void> {
   const backend = target.urls.backend;
   const container = target.containers['rag-backend'];
   if (!backend) throw new Error('the target has no backend URL (urls.backend)');
-  if (!secrets.get('API_SECRET_KEY')) throw new Error(`no API_SECRET_KEY in ${target.envFile ?? '(no env file recorded)'}`);
+  if (!secrets.get('API_SECRET_KEY')) {
+    throw new Error(`no API_SECRET_KEY in ${target.envFile ?? '(no env file recorded)'}${secrets.problems.map((p) => `\n  ${p.message}`).join('')}`);
+  }
 
   const rows: Row[] = [];
   const created: string[] = [];

@@ -24,6 +24,7 @@ export interface Rule {
   modes?: Mode[];
   not_verifiable?: Partial<Record<Mode, string>>;
   derived_from?: string[];
+  from_baseline?: true;
   note?: string;
 }
 
@@ -84,6 +85,12 @@ export function buildDoc(markdown: string, sourceName: string, rules: Array<[str
       if (item.kind !== 'auto') throw new Error(`overlay.yaml: ${r.id} is derived by the gate, so it must be auto`);
       item.derived_from = rule.derived_from.flatMap(expand).filter((id) => id !== r.id);
     }
+    if (rule.from_baseline) {
+      if (isParent || item.kind !== 'auto' || item.derived_from) {
+        throw new Error(`overlay.yaml: ${r.id}: only an auto leaf that is not derived can be decided from the baseline record`);
+      }
+      item.from_baseline = true;
+    }
     if (rule.note) item.note = rule.note;
     item.required = item.kind === 'auto';
     return item;
@@ -137,6 +144,7 @@ function orderKeys(i: ChecklistItem): ChecklistItem {
   if (i.modes) o.modes = i.modes;
   if (i.not_verifiable) o.not_verifiable = i.not_verifiable;
   if (i.derived_from) o.derived_from = i.derived_from;
+  if (i.from_baseline) o.from_baseline = true;
   if (i.note) o.note = i.note;
   if (i.tests) o.tests = i.tests.map((t) => ({ file: t.file, title: t.title, ...(t.pattern ? { pattern: true as const } : {}) }));
   return o;

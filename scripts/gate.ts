@@ -1,24 +1,32 @@
 /**
  * The release gate: evaluates a Playwright JSON report against the checklist, writes
- * reports/checklist.{json,md,html}, prints a summary and exits
+ * reports/checklist.{json,md,html} and the run's baseline record reports/baseline/<UTC start>.json (compared with
+ * RAG_BASELINE or the newest earlier record of the same mode and target: checklist/baseline.ts), prints a summary and exits
  *   0  no required item failed (with --strict: every item passed, attested or validly waived)
  *   1  a required item failed (with --strict: some item is not passed/attested/waived), or the run broke
- *   2  the results file is missing or unreadable, or the checklist/attestations/waivers are malformed
+ *   2  the results file is missing or unreadable, the checklist/attestations/waivers are malformed, or RAG_BASELINE
+ *      is not a baseline record
  *
  *   npm run gate -- [--results reports/playwright.json] [--strict] [--no-run | --run] [--mode M] [--target T]
  *                   [--reports DIR] [--attestations DIR] [--waivers DIR]
+ *   npm run gate -- --check-causes [--reports DIR]
+ *     exits 1 when a failed line of <reports>/checklist.json states no cause (only a matcher's output, empty,
+ *     "test failed"), 2 when there is no checklist.json; it evaluates nothing.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { JSONReport } from '@playwright/test/reporter';
+import { BaselineError, decideAll, recordRun, summary } from '../checklist/baseline.ts';
 import { loadChecklist, type Checklist } from '../checklist/load.ts';
 import { MODES, PHASES, type Mode } from '../checklist/model.ts';
 import { loadRecords, RecordError } from '../checklist/records.ts';
 import { MARKS, writeReports } from '../checklist/render.ts';
-import { evaluate, STATUSES, type GateResult, type Status } from '../checklist/results.ts';
+import { collectTests, evaluate, STATUSES, type EvaluateOptions, type GateResult, type Status } from '../checklist/results.ts';
+import { linesWithoutCause } from '../checklist/cause.ts';
 import { REPO_ROOT } from '../checklist/source.ts';
+import { baselineFile, ConfigError } from '../core/config.ts';
 
 interface Args {
   results: string;
@@ -29,12 +37,13 @@ interface Args {
   target?: string;
   attestations: string;
   waivers: string;
+  checkCauses: boolean;
 }
 
 class UsageError extends Error {}
 
 export function parseArgs(argv: string[]): Args {
-  const args: Args = { results: resolve(REPO_ROOT, 'reports/playwright.json'), reports: resolve(REPO_ROOT, 'reports'), strict: false, run: false, attestations: resolve(REPO_ROOT, 'attestations'), waivers: resolve(REPO_ROOT, 'waivers') };
+  const args: Args = { results: resolve(REPO_ROOT, 'reports/playwright.json'), reports: resolve(REPO_ROOT, 'reports'), strict: false, run: false, attestations: resolve(REPO_ROOT, 'attestations'), waivers: resolve(REPO_ROOT, 'waivers'), checkCauses: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -53,6 +62,7 @@ export function parseArgs(argv: string[]): Args {
       case '--target': args.target = v(); break;
       case '--attestations': args.attestations = resolve(v()); break;
       case '--waivers': args.waivers = resolve(v()); break;
+      case '--check-causes': args.checkCauses = true; break;
       case '--mode': {
         const m = v();
         if (!(MODES as readonly string[]).includes(m)) throw new UsageError(`--mode must be one of ${MODES.join(', ')}, got "${m}"`);
@@ -60,7 +70,7 @@ export function parseArgs(argv: string[]): Args {
         break;
       }
       case '--help': case '-h':
-        throw new UsageError('usage: npm run gate -- [--results reports/playwright.json] [--strict] [--no-run|--run] [--mode hermetic|compose|live] [--target URL] [--reports DIR] [--attestations DIR] [--waivers DIR]');
+        throw new UsageError('usage: npm run gate -- [--results reports/playwright.json] [--strict] [--no-run|--run] [--mode hermetic|compose|live] [--target URL] [--reports DIR] [--attestations DIR] [--waivers DIR] | --check-causes [--reports DIR]');
       default: throw new UsageError(`unknown argument ${a} (try --help)`);
     }
   }
@@ -124,6 +134,45 @@ export function finalLine(result: GateResult): string {
   return `GATE PASSED${result.run.strict ? ' (strict)' : ''}: all ${result.items.length} items passed, attested or validly waived`;
 }
 
+/** --check-causes: every failed line of <reportsDir>/checklist.json states its cause (0), or not (1); no file: 2. */
+export function checkCauses(reportsDir: string): number {
+  const file = join(reportsDir, 'checklist.json');
+  const rel = relative(process.cwd(), file) || file;
+  let items: Parameters<typeof linesWithoutCause>[0];
+  try {
+    items = (JSON.parse(readFileSync(file, 'utf8')) as { items: typeof items }).items;
+    if (!Array.isArray(items)) throw new Error('no "items" list');
+  } catch (e) {
+    console.error(`gate --check-causes: cannot read ${rel}: ${(e as Error).message}. Run the gate first (npm run gate).`);
+    return 2;
+  }
+  const bad = linesWithoutCause(items);
+  if (bad.length === 0) {
+    console.log(`gate --check-causes: every failed line of ${rel} states its cause`);
+    return 0;
+  }
+  console.error(`gate --check-causes: ${bad.length} failed line(s) of ${rel} state no cause (give the assertion a message, or use toHaveNoProblems):`);
+  for (const b of bad) console.error(`  ${b}`);
+  return 1;
+}
+
+/**
+ * The run's baseline record: written to <reports>/baseline/, compared with RAG_BASELINE or the newest earlier record
+ * of the same mode and target, and the decisions of the items that rest on it. Prints what it did.
+ */
+export function baselineStep(
+  reportsDir: string,
+  report: JSONReport,
+  facts: { mode: string; target: string; resultsFile: string },
+): NonNullable<EvaluateOptions['baseline']> {
+  const tests = collectTests(report);
+  const run = recordRun(join(reportsDir, 'baseline'), tests, { ...facts, startTime: report.stats.startTime }, baselineFile());
+  for (const s of run.skipped) console.log(`warning: baseline folder: skipped ${s}`);
+  const written = run.written ? `wrote ${run.written}` : `could not write the record: ${run.writeError}`;
+  console.log(`\nbaseline: ${written}; ${run.previous ? `compared ${run.compared.size} figures with ${relative(process.cwd(), run.previous.file)}` : run.none}`);
+  return { decisions: decideAll(run, tests), compared: run.compared, summary: summary(run) };
+}
+
 export async function main(argv: string[]): Promise<number> {
   let args: Args;
   try {
@@ -132,6 +181,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error((e as Error).message);
     return 2;
   }
+  if (args.checkCauses) return checkCauses(args.reports);
   if (args.run) {
     console.log('gate: running npx playwright test ...');
     spawnSync('npx', ['playwright', 'test'], { cwd: REPO_ROOT, stdio: 'inherit' });
@@ -159,9 +209,18 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const { mode, target } = await resolveTarget(args, report);
-  const result = evaluate(checklist, report, records, { mode, target, strict: args.strict, resultsFile: rel });
+  const options: EvaluateOptions = { mode, target, strict: args.strict, resultsFile: rel };
+  let result = evaluate(checklist, report, records, options);
   if (!result.items.some((r) => r.tests.length > 0) && result.verdict.runErrors.length === 0) {
     console.error(`gate: ${rel} contains no test that names a checklist item (verifies(...)); is it the right file?`);
+    return 2;
+  }
+  // The baseline items (DOC-RECORDS-3, RB-CRIT-4, STAB-DAILY-5, STAB-UX-3) are about the run as a whole: decided now.
+  try {
+    result = evaluate(checklist, report, records, { ...options, baseline: baselineStep(args.reports, report, { mode, target, resultsFile: rel }) });
+  } catch (e) {
+    if (!(e instanceof BaselineError || e instanceof ConfigError)) throw e;
+    console.error(`gate: ${e.message}`);
     return 2;
   }
   const written = writeReports(checklist, result, args.reports);

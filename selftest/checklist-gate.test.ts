@@ -43,7 +43,8 @@ test('one failing item: failed in checklist.md, checklist.json and the exit code
   assert.equal(code, 1, out);
   assert.match(out, /GATE FAILED: P2-HEALTH-3 ChromaDB health: `curl http:\/\/localhost:8002\/api\/v1\/heartbeat`/);
   const md = readFileSync(join(dir, 'reports', 'checklist.md'), 'utf8');
-  assert.match(md, /^  - \[ \] ❌ <a id="P2-HEALTH-3"><\/a>`P2-HEALTH-3` .* — FAILED – chroma heartbeat answers 200: Error: heartbeat status/m);
+  assert.match(md, /^  - \[ \] ❌ <a id="P2-HEALTH-3"><\/a>`P2-HEALTH-3` .* — FAILED – heartbeat status \(expected 200, received 410\)/m);
+  assert.equal(gate('--check-causes').code, 0, 'the failed line states its cause');
   assert.match(md, /^  - \[x\] ✅ <a id="P2-HEALTH-1"><\/a>/m);
   assert.match(md, /^  - \[ \] ⚪ <a id="P2-HEALTH-5"><\/a>.* — not verified – live: port 9090 is not reachable from here/m);
   const json = JSON.parse(readFileSync(join(dir, 'reports', 'checklist.json'), 'utf8')) as { run: { mode: string }; items: Array<{ id: string; status: string; tests: Array<{ durationMs: number }> }> };

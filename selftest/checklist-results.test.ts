@@ -7,13 +7,17 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { expect as baseExpect } from '@playwright/test';
 import type { JSONReport, JSONReportTest } from '@playwright/test/reporter';
+import { causeOf, linesWithoutCause, NO_CAUSE, statesCause } from '../checklist/cause.ts';
 import { computeCoverage } from '../checklist/coverage.ts';
 import { loadChecklist } from '../checklist/load.ts';
 import type { AnnotationKind } from '../checklist/model.ts';
 import { loadRecords, RecordError, type Records } from '../checklist/records.ts';
 import { renderHtml, renderJson, renderMarkdown } from '../checklist/render.ts';
 import { evaluate, type EvaluateOptions } from '../checklist/results.ts';
+import { matchers } from '../fixtures/matchers.ts';
+import { checkCauses } from '../scripts/gate.ts';
 
 const checklist = loadChecklist();
 const tmp = mkdtempSync(join(tmpdir(), 'checklist-selftest-'));
@@ -226,7 +230,7 @@ describe('rendering', () => {
     const md = renderMarkdown(checklist, r, '/repo/reports');
     const boxes = md.split('\n').filter((l) => /^\s*- \[[ x]\] /.test(l));
     assert.equal(boxes.length, 239);
-    assert.match(md, /^  - \[ \] ❌ <a id="P2-HEALTH-3"><\/a>`P2-HEALTH-3` ChromaDB health: `curl http:\/\/localhost:8002\/api\/v1\/heartbeat` — FAILED – chroma heartbeat: Error: heartbeat 410/m);
+    assert.match(md, /^  - \[ \] ❌ <a id="P2-HEALTH-3"><\/a>`P2-HEALTH-3` ChromaDB health: `curl http:\/\/localhost:8002\/api\/v1\/heartbeat` — FAILED – heartbeat 410 · Expected: 200 · Received: 410 · tests: “chroma heartbeat” \(failed/m);
     assert.match(md, /^  - \[x\] ✅ <a id="P2-HEALTH-1"><\/a>`P2-HEALTH-1` .*“backend health” \(passed, 100 ms, \[trace\]\(test-results\/x\/trace\.zip\)\)/m);
     assert.match(md, /^  - \[ \] ⚪ .*`PRE-SERVER-1` .* — not verified – hermetic: the Docker host is a test machine/m);
     assert.match(md, /^  - \[x\] ✍ .*`SIGN-BIZ-1` .* — attested by Kira Preston on 2026-01-02/m);
@@ -262,15 +266,15 @@ describe('rendering', () => {
     const line = renderMarkdown(checklist, m, '/repo/reports').split('\n').find((l) => l.includes('`P3-LOAD-1`'))!;
     assert.match(line, /“query latency” \(passed, 100 ms, \[trace\]\([^)]*\)\) 📏 p95 412 ms at 10 clients; p50 120 ms ❗ hermetic: measured on the stand-in model <service> ℹ k6 results/);
     const html = renderHtml(checklist, m, '/repo/reports');
-    assert.match(html, /<div class="measured">📏 p95 412 ms at 10 clients<\/div><div class="measured">📏 p50 120 ms<\/div>/);
-    assert.match(html, /<div class="warning">❗ hermetic: measured on the stand-in model &lt;service&gt;<\/div>/);
+    assert.match(html, /<li class="n-measured"><span class="lbl">measured<\/span><span>p95 412 ms at 10 clients<\/span><\/li><li class="n-measured"><span class="lbl">measured<\/span><span>p50 120 ms<\/span><\/li>/);
+    assert.match(html, /<li class="n-warning"><span class="lbl">warning<\/span><span>hermetic: measured on the stand-in model &lt;service&gt;<\/span><\/li>/);
     const json = JSON.parse(renderJson(checklist, m, '/repo/reports')) as { items: Array<{ id: string; tests: Array<{ measured: string[]; warnings: string[] }> }> };
     const t = json.items.find((i) => i.id === 'P3-LOAD-1')!.tests[0]!;
     assert.deepEqual([t.measured, t.warnings], [['p95 412 ms at 10 clients', 'p50 120 ms'], ['hermetic: measured on the stand-in model <service>']]);
     // Many figures stay compact on the Markdown line; all of them are in the HTML.
     const many = evaluate(checklist, report([{ title: 'soak', ids: ['P3-LOAD-1'], outcome: 'passed', notes: [1, 2, 3, 4, 5].map((n) => ({ type: 'measured' as const, description: `series ${n}` })) }]), none, opts);
     assert.match(renderMarkdown(checklist, many, '/repo/reports'), /📏 series 1; series 2; series 3 and 2 more/);
-    assert.match(renderHtml(checklist, many, '/repo/reports'), /📏 series 5</);
+    assert.match(renderHtml(checklist, many, '/repo/reports'), /<span>series 5<\/span>/);
   });
 
   test('checklist.html: anchors for every item, escaped text', () => {
@@ -298,5 +302,108 @@ describe('coverage rules', () => {
     assert.deepEqual(c.unknown, [{ id: 'P2-HEALTH-7', file: 'tests/y.spec.ts', line: 12 }]);
     assert.equal(c.uncovered.length, 0);
     assert.ok(!needs.includes('SIGN-FINAL-1') && !needs.includes('P2-HEALTH') && !needs.includes('DOC-TEAM-1'));
+  });
+});
+
+describe('the cause on a failed line', () => {
+  const expect = baseExpect.extend(matchers);
+  /** A failed assertion's message as Playwright's JSON report carries it (`Error: ` + the error's message). */
+  const thrown = (f: () => void): string => {
+    try {
+      f();
+    } catch (e) {
+      return `Error: ${(e as Error).message}`;
+    }
+    throw new Error('the assertion passed');
+  };
+  const ansi = (m: string): string => m.split('\n').map((l) => (l ? `\u001b[31m${l}\u001b[39m` : l)).join('\n');
+  const headers = ['/', '/health', '/api/v1/documents?limit=1', '/api/v1/no-such-route'].flatMap((p) => ['Strict-Transport-Security', 'Content-Security-Policy'].map((h) => `route (${p}, 200): missing ${h}`));
+
+  type Failure = { title: string; id: string; status?: 'failed' | 'timedOut'; errors: string[] };
+  /** A report whose failed tests carry these Playwright errors. */
+  function failing(cases: Failure[]): JSONReport {
+    const r = report(cases.map((c) => ({ title: c.title, ids: [c.id], outcome: 'failed' as const })));
+    r.suites[0]!.specs.forEach((spec, n) => {
+      const res = spec.tests[0]!.results[0]!;
+      res.status = cases[n]!.status ?? 'failed';
+      res.error = { message: cases[n]!.errors[0]! };
+      res.errors = cases[n]!.errors.map((message) => ({ message }));
+    });
+    return r;
+  }
+  const cases: Failure[] = [
+    { title: 'security headers', id: 'P4-NETSEC-4', errors: [thrown(() => expect(headers).toHaveNoProblems('security headers', { evidence: 'security headers per route' }))] },
+    { title: 'API access control', id: 'P4-ACCESS-2', errors: [ansi(thrown(() => expect(['GET /.env answered 200 (expected 404 or 403)', 'GET /.git/config answered 200 (expected 404 or 403)'], 'API access control problems').toEqual([])))] },
+    { title: 'backend health', id: 'P2-HEALTH-1', errors: [thrown(() => expect('degraded', 'backend overall status').toBe('healthy'))] },
+    {
+      title: 'upload in the UI', id: 'P3-UPLOAD-1', status: 'timedOut', errors: [
+        'Test timeout of 30000ms exceeded.',
+        'Error: locator.click: Test timeout of 30000ms exceeded.\nCall log:\n  - waiting for getByRole(\'button\', { name: \'Upload\' })\n\n  10 |   await page.goto(url);\n> 11 |   await page.getByRole(\'button\').click();\n     |                                   ^\n    at /repo/tests/30-integration/upload.spec.ts:11:35',
+      ],
+    },
+    { title: 'bare toEqual', id: 'P2-HEALTH-3', errors: [ansi(thrown(() => expect(['chroma down', 'redis down']).toEqual([])))] },
+  ];
+  const r = evaluate(checklist, failing(cases), none, opts);
+  const reason = (id: string): string => status(r, id).reason!;
+
+  test('the cause leads, within the first 200 characters: toHaveNoProblems, a message with figures, a timeout', () => {
+    assert.match(reason('P4-NETSEC-4').slice(0, 200), /^security headers: 8 problems – missing Strict-Transport-Security, missing Content-Security-Policy on route \(\/, 200\), route \(\/health, 200\)/);
+    assert.match(reason('P4-NETSEC-4'), /; evidence: “security headers per route”$/);
+    assert.equal(reason('P4-ACCESS-2'), 'API access control problems – received 2: GET /.env answered 200 (expected 404 or 403); GET /.git/config answered 200 (expected 404 or 403)');
+    assert.equal(reason('P2-HEALTH-1'), 'backend overall status (expected healthy, received degraded)');
+    assert.match(reason('P3-UPLOAD-1').slice(0, 200), /^timed out: Test timeout of 30000ms exceeded\. · locator\.click: Test timeout of 30000ms exceeded\. · waiting for getByRole\('button', \{ name: 'Upload' \}\)$/);
+    for (const id of ['P4-NETSEC-4', 'P4-ACCESS-2', 'P2-HEALTH-1', 'P3-UPLOAD-1']) {
+      assert.ok(statesCause(reason(id)), id);
+      assert.ok(reason(id).length <= 400, id);
+      assert.doesNotMatch(reason(id), /\u001b|expect\(received\)|^Error: /, id);
+    }
+  });
+
+  test('a message that is only the matcher\'s output is flagged, on the line and by --check-causes', () => {
+    assert.equal(reason('P2-HEALTH-3'), `${NO_CAUSE}expect(received).toEqual(expected) – received 2: chroma down; redis down`);
+    assert.ok(!statesCause(reason('P2-HEALTH-3')));
+    for (const bare of ['', 'test failed', 'expect(received).toEqual(expected) // deep equality · - Expected - 1 · + Received + 55', 'timed out: test timedOut']) assert.ok(!statesCause(bare), bare);
+    const json = JSON.parse(renderJson(checklist, r, '/repo/reports')) as { items: Parameters<typeof linesWithoutCause>[0] };
+    assert.deepEqual(linesWithoutCause(json.items).map((l) => l.split(' ')[0]), ['P2-HEALTH-3']);
+    const dir = join(tmp, 'causes');
+    mkdirSync(dir, { recursive: true });
+    assert.equal(checkCauses(dir), 2, 'no checklist.json');
+    writeFileSync(join(dir, 'checklist.json'), renderJson(checklist, r, dir));
+    assert.equal(checkCauses(dir), 1);
+    const clean = evaluate(checklist, failing(cases.filter((c) => c.id !== 'P2-HEALTH-3')), none, opts);
+    writeFileSync(join(dir, 'checklist.json'), renderJson(checklist, clean, dir));
+    assert.equal(checkCauses(dir), 0);
+  });
+
+  test('a long message is cut between its parts, never inside the first, within 400 characters', () => {
+    const problems = Array.from({ length: 12 }, (_, i) => `ssl/cert-${i}.pem expires on 2026-01-0${i % 9}, in 3 days; the checklist requires at least 90 days left (renew it)`);
+    const long = evaluate(checklist, failing([{ title: 'tls', id: 'PRE-TLS-3', errors: [`Error: ssl/:\n${problems.map((p) => `  - ${p}`).join('\n')}`] }]), none, opts);
+    const m = status(long, 'PRE-TLS-3').reason!;
+    assert.ok(m.length <= 400, `${m.length} characters`);
+    assert.ok(m.startsWith(`ssl/: ${problems[0]} · ${problems[1]}`), m);
+    assert.match(m, / · …$/);
+  });
+
+  test('other shapes of Playwright errors: a poll, a locator assertion, an action\'s call log, a thrown error with a stack', () => {
+    // expect.poll repeats its message; a locator assertion reports Expected/Error lines; call logs and stacks are no cause.
+    assert.equal(causeOf('Error: the count should reach 2\n\nthe count should reach 2\n\nexpect(received).toBe(expected) // Object.is equality\n\nExpected: 2\nReceived: 1\n\nCall Log:\n- Timeout 500ms exceeded while waiting on the predicate'), 'the count should reach 2 (expected 2, received 1)');
+    assert.equal(causeOf('Error: the dashboard should show its "Documents" heading\n\nexpect(locator).toBeVisible() failed\n\nLocator: getByRole(\'heading\', { name: \'Documents\' })\nExpected: visible\nTimeout: 5000ms\nError: element(s) not found\n\nCall log:\n  - Expect "toBeVisible" with timeout 5000ms\n  - waiting for getByRole(\'heading\', { name: \'Documents\' })\n'), 'the dashboard should show its "Documents" heading (expected visible, element(s) not found)');
+    assert.equal(causeOf('Error: page.goto: net::ERR_CONNECTION_REFUSED at https://localhost:1/\nCall log:\n  - navigating to "https://localhost:1/", waiting until "load"\n'), 'page.goto: net::ERR_CONNECTION_REFUSED at https://localhost:1/');
+    assert.equal(causeOf('DrillError: restore: backups/x/data/documents/a.txt does not match its checksum\n    at restoreStep (/repo/checks/rollback.ts:80:11)\n    at /repo/tests/70-rollback/rollback.spec.ts:318:7'), 'DrillError: restore: backups/x/data/documents/a.txt does not match its checksum');
+  });
+
+  test('checklist.md, .html and .json carry the same text', () => {
+    const md = renderMarkdown(checklist, r, '/repo/reports');
+    const html = renderHtml(checklist, r, '/repo/reports');
+    const json = JSON.parse(renderJson(checklist, r, '/repo/reports')) as { items: Array<{ id: string; reason: string | null; tests: Array<{ reason: string | null }> }> };
+    const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+    for (const id of ['P4-NETSEC-4', 'P4-ACCESS-2', 'P3-UPLOAD-1', 'P2-HEALTH-3']) {
+      const item = json.items.find((i) => i.id === id)!;
+      assert.equal(item.reason, reason(id));
+      assert.equal(item.tests[0]!.reason, reason(id));
+      assert.ok(!reason(id).includes('\n'), id);
+      assert.ok(md.split('\n').some((l) => l.includes(`\`${id}\``) && l.includes(`— FAILED – ${reason(id)}`)), `${id} in checklist.md`);
+      assert.ok(html.includes(esc(reason(id))), `${id} in checklist.html`);
+    }
   });
 });

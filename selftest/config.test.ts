@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, prepareContainerRuntimeEnv, soakSettings } from '../core/config.ts';
+import { ConfigError, loadConfig, maskUrlCredentials, prepareContainerRuntimeEnv, soakSettings } from '../core/config.ts';
 import { Secrets } from '../lib/secrets.ts';
-import { EnvFileError, parseEnvFile } from '../lib/envfile.ts';
+import { readEnvFile } from '../lib/envfile.ts';
 import { probeReachable } from '../lib/preflight.ts';
 
 function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
@@ -63,19 +63,67 @@ test('the container runtime environment is prepared once, and a value the caller
   });
 });
 
-test('.env.production parsing names the file and line of a malformed entry', () => {
+test('.env.production parsing names the file and line of a malformed entry, and reads the rest', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rg-'));
   const good = join(dir, 'good.env');
   writeFileSync(good, '# comment\nSECRET_KEY=abc123abc123\nQUOTED="with space"\nexport LOG_LEVEL=INFO\n\n');
-  assert.deepEqual(parseEnvFile(good).map((e) => [e.key, e.value, e.line]), [
+  const read = readEnvFile(good);
+  assert.deepEqual(read.entries.map((e) => [e.key, e.value, e.line]), [
     ['SECRET_KEY', 'abc123abc123', 2],
     ['QUOTED', 'with space', 3],
     ['LOG_LEVEL', 'INFO', 4],
   ]);
+  assert.deepEqual(read.problems, []);
   const bad = join(dir, 'bad.env');
-  writeFileSync(bad, 'A=1\nthis line is wrong\n');
-  assert.throws(() => parseEnvFile(bad), (e: unknown) => e instanceof EnvFileError && e.message.startsWith(`${bad}:2:`));
-  assert.throws(() => parseEnvFile(join(dir, 'missing.env')), /cannot be read/);
+  writeFileSync(bad, 'A=1\nthis line is wrong\nB=2\n');
+  const broken = readEnvFile(bad);
+  assert.deepEqual(broken.entries.map((e) => e.key), ['A', 'B']);
+  assert.equal(broken.problems.length, 1);
+  assert.ok(broken.problems[0]!.message.startsWith(`${bad}:2:`), broken.problems[0]!.message);
+  const missing = readEnvFile(join(dir, 'missing.env'));
+  assert.deepEqual(missing.entries, []);
+  assert.match(missing.problems[0]!.message, /cannot be read/);
+});
+
+test('redaction also covers earlier definitions, values as written and what malformed lines hold', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rg-'));
+  const f = join(dir, '.env.production');
+  writeFileSync(f, 'API_SECRET_KEY=first-value-1\nAPI_SECRET_KEY=second-value-2\nREDIS_PASSWORD=abc$defghijk\nJWT_SECRET="never-closed-9\n');
+  const s = Secrets.fromFile(f);
+  assert.equal(s.get('API_SECRET_KEY'), 'second-value-2', 'a later definition wins, as in Compose');
+  assert.equal(s.get('REDIS_PASSWORD'), 'abc', 'Compose interpolates $defghijk (unset) to ""');
+  assert.equal(s.problems.length, 1);
+  assert.match(s.problems[0]!.message, /:4: JWT_SECRET's value opens a " quote that is never closed/);
+  assert.equal(s.redact('first-value-1 second-value-2 abc$defghijk never-closed-9'), '[redacted API_SECRET_KEY] [redacted API_SECRET_KEY] [redacted REDIS_PASSWORD] [redacted JWT_SECRET]');
+  assert.doesNotThrow(() => Secrets.fromFile(join(dir, 'missing.env')), 'the worker fixture must not fail on an unreadable file');
+});
+
+test('service URLs take the scheme their service speaks: http(s) for HTTP, redis://, rediss:// or tcp:// for Redis', () => {
+  const live = { RAG_BASE_URL: 'https://rag.example.com', RAG_COMPOSE_DIR: undefined };
+  const redis = (v: string) => withEnv({ ...live, RAG_REDIS_URL: v }, loadConfig).serviceUrls.redis!;
+  assert.equal(redis('redis://10.0.0.5:6380').href, 'redis://10.0.0.5:6380');
+  assert.equal(redis('rediss://cache.internal').href, 'rediss://cache.internal:6379', 'the contract\'s port when none is given');
+  assert.equal(redis('tcp://127.0.0.1:16379').port, '16379');
+  const withPassword = redis('redis://:s3cr3t-Passw0rd@cache.internal:6379/0');
+  assert.ok(!withPassword.href.includes('s3cr3t'), 'the password is dropped, so that it reaches no record or message');
+  assert.equal(withPassword.host, 'cache.internal:6379');
+  assert.throws(() => redis('http://cache.internal:6379'), /^ConfigError: RAG_REDIS_URL: unsupported scheme http:\. Use a redis:\/\/ \(rediss:\/\/ for TLS, tcp:\/\/ for plain TCP\) URL$/);
+  assert.throws(() => redis('redis:cache'), /RAG_REDIS_URL: "redis:cache" has no host/);
+  assert.throws(
+    () => withEnv({ ...live, RAG_BACKEND_URL: 'redis://backend:8000' }, loadConfig),
+    /^ConfigError: RAG_BACKEND_URL: unsupported scheme redis:\. Use an http:\/\/ or https:\/\/ URL$/,
+  );
+  assert.equal(withEnv({ ...live, RAG_BACKEND_URL: 'http://10.0.0.5:8000' }, loadConfig).serviceUrls.backend!.href, 'http://10.0.0.5:8000/');
+});
+
+test('a URL that does not parse is named without the password it may carry', () => {
+  const live = { RAG_BASE_URL: 'https://rag.example.com', RAG_COMPOSE_DIR: undefined };
+  assert.throws(
+    () => withEnv({ ...live, RAG_REDIS_URL: 'redis://:pa ss/w@rd@cache internal:6379' }, loadConfig),
+    (e: unknown) => e instanceof ConfigError && /RAG_REDIS_URL: "redis:\/\/\*\*\*@cache internal:6379" is not a URL/.test(e.message) && !/pa ss|w@rd/.test(e.message),
+  );
+  assert.equal(maskUrlCredentials('https://user:pw@host/x'), 'https://***@host/x');
+  assert.equal(maskUrlCredentials('https://host/x'), 'https://host/x');
 });
 
 test('redaction removes every secret value and keeps non-secret settings readable', () => {

@@ -23,7 +23,7 @@ const ALLOWED: Record<string, string[]> = {
   scripts: ['core', 'checklist', 'lib', 'testcontainers', 'checks', 'scripts', 'load'],
   prove: ['core', 'checklist', 'lib', 'testcontainers', 'checks', 'prove'],
   load: ['core', 'load'],
-  selftest: ['core', 'checklist', 'lib', 'testcontainers', 'checks', 'fixtures', 'scripts', 'prove', 'load', 'selftest'],
+  selftest: ['core', 'checklist', 'lib', 'testcontainers', 'checks', 'fixtures', 'scripts', 'prove', 'load', 'selftest', '.'],
   '.': ['core'],
 };
 

@@ -147,6 +147,46 @@ test('a variable missing from .env.production fails "present and non-empty"', ()
   assert.match(checkCreatedFromTemplate(p, join(d, '.env.production.template')).problems.join(), /missing from \.env\.production: JWT_SECRET/);
 });
 
+test('Compose-valid lines the previous parser refused (a quoted value with a comment, export, a : delimiter) pass', () => {
+  const d = copy();
+  const p = join(d, '.env.production');
+  writeFileSync(p, `${readFileSync(p, 'utf8')}BACKUP_SCHEDULE="0 2 * * *"  # Daily at 2 AM\nexport BACKUP_KEEP=7\nBACKUP_DIR: ./backups\n`);
+  assert.deepEqual(failingVars(d), []);
+  assert.deepEqual(checkCreatedFromTemplate(p, join(d, '.env.production.template')).problems, []);
+  assert.deepEqual(checkNoPlaceholders(envMap(p)).problems, []);
+  assert.equal(envMap(p).get('BACKUP_SCHEDULE')?.value, '0 2 * * *');
+});
+
+test('a quote left open on REDIS_PASSWORD fails REDIS_PASSWORD and the file\'s line only, with file:line', () => {
+  const d = copy();
+  const p = join(d, '.env.production');
+  const value = envMap(p).get('REDIS_PASSWORD')!.value;
+  setVar(d, 'REDIS_PASSWORD', `"${value}`);
+  const line = envMap(p).problems[0]?.line;
+  assert.ok(line && line > 0);
+  assert.deepEqual(failingVars(d), ['REDIS_PASSWORD']);
+  const c = checkRequiredVariable(envMap(p), 'REDIS_PASSWORD');
+  assert.match(c.problems.join(), new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${line}: REDIS_PASSWORD's value opens a " quote that is not closed on its line`));
+  assert.match(checkCreatedFromTemplate(p, join(d, '.env.production.template')).problems.join(), new RegExp(`:${line}: REDIS_PASSWORD's value opens a " quote`));
+  assert.deepEqual(checkNoPlaceholders(envMap(p)).problems, []);
+  assert.ok(!JSON.stringify([c, checkCreatedFromTemplate(p, join(d, '.env.production.template'))]).includes(value), 'the value leaked into a message');
+});
+
+test('a line that names no variable fails the file\'s line only; a $ in a secret is judged as Compose reads it', () => {
+  const d = copy();
+  const p = join(d, '.env.production');
+  writeFileSync(p, `${readFileSync(p, 'utf8')}MY SETTING=1\n`);
+  assert.deepEqual(failingVars(d), []);
+  assert.match(checkCreatedFromTemplate(p, join(d, '.env.production.template')).problems.join(), /"MY SETTING" contains a space/);
+  const secret = envMap(p).get('JWT_SECRET')!.value;
+  setVar(d, 'JWT_SECRET', `${secret.slice(0, 40)}$x${secret.slice(40)}`);
+  assert.deepEqual(failingVars(d), ['JWT_SECRET']);
+  const c = checkRequiredVariable(envMap(p), 'JWT_SECRET');
+  assert.match(c.problems.join('\n'), /JWT_SECRET is 40 characters long/);
+  assert.match(c.problems.join('\n'), /JWT_SECRET's value \(line \d+\) has a \$ reference to a variable set nowhere before it in the file, which Compose replaces with ""/);
+  assert.ok(!JSON.stringify(c).includes(secret.slice(40)), 'part of the secret leaked as a variable name');
+});
+
 test('a missing logs/ subdirectory fails exactly that directory', () => {
   const d = copy();
   rmSync(join(d, 'logs/monitoring'), { recursive: true });

@@ -36,6 +36,8 @@ setup('start or attach to the target deployment', async ({}, testInfo) => {
   const target = await startTarget(config);
   saveTarget(target);
   const secrets = Secrets.fromFile(target.envFile);
+  // Lines of the env file that cannot be parsed fail the checks of their variables (with file:line), not the set-up.
+  for (const p of secrets.problems) annotate.warning(testInfo, p.message);
   for (const raw of target.startupProblems ?? []) {
     const problem = secrets.redact(raw);
     // Not a failure of the set-up: the Phase 2 health lines fail on it, with this as evidence.

@@ -4,7 +4,6 @@
  * user inside its container.
  */
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { describeProblems } from '../../checks/check.ts';
 import { checkDirectory, REQUIRED_DIRECTORIES } from '../../checks/layout.ts';
 import { spawnSync } from 'node:child_process';
 
@@ -45,7 +44,7 @@ test.describe('Directory structure', () => {
         else lines.push(`${mount[0]} not running: in-container write check skipped`);
       }
       await evidence(rel, lines.join('\n'));
-      expect(c.problems, describeProblems(`${rel}/ in ${dir}`, c)).toEqual([]);
+      expect(c.problems).toHaveNoProblems(`${rel}/ in ${dir}`);
     });
   }
 });

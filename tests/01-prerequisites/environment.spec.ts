@@ -4,7 +4,6 @@
  */
 import type { TestInfo } from '@playwright/test';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { describeProblems } from '../../checks/check.ts';
 import { readComposeServices } from '../../checks/compose.ts';
 import { checkCreatedFromTemplate, checkRequiredVariable } from '../../checks/env-file.ts';
 import { envMap } from '../../lib/envfile.ts';
@@ -50,7 +49,7 @@ test.describe('Environment configuration', () => {
     if (!target.raw.deployDir) return notVerified(testInfo, `${target.mode}: the template .env.production.template is in the deployment directory; set RAG_DEPLOY_DIR`);
     const c = checkCreatedFromTemplate(p, join(target.raw.deployDir, '.env.production.template'));
     await evidence('template comparison', [...c.details, ...c.problems].join('\n'));
-    expect(c.problems, describeProblems('.env.production vs .env.production.template', c)).toEqual([]);
+    expect(c.problems).toHaveNoProblems('.env.production vs .env.production.template');
   });
 
   for (const key of REQUIRED_ENV_VARS) {
@@ -61,7 +60,7 @@ test.describe('Environment configuration', () => {
       const services = key === 'OLLAMA_HOST' && target.raw.deployDir ? readComposeServices(target.raw.deployDir) : undefined;
       const c = checkRequiredVariable(envMap(p), key, services);
       await evidence(key, c.details.join('\n') || c.problems.join('\n'));
-      expect(c.problems, describeProblems(key, c)).toEqual([]);
+      expect(c.problems).toHaveNoProblems(key);
     });
   }
 });

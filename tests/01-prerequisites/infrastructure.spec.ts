@@ -6,7 +6,6 @@
 import type { TestInfo } from '@playwright/test';
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { checkOs, checkServerMinimum, describeHost, hostScope, measureHost, recommendedShortfalls, type HostFacts } from '../../checks/host.ts';
-import { describeProblems } from '../../checks/check.ts';
 import { spawnSync } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
 import { readFileSync } from 'node:fs';
@@ -24,7 +23,7 @@ test.describe('Server specifications', () => {
     const h = await measured(testInfo, target.raw.deployDir, scope.which);
     const c = checkServerMinimum(h);
     if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: RAM ${h.ramGb} GB, ${h.cores} cores, storage ${h.storageGb} GB (${c.ok ? 'meets' : 'below'} the minimum)`);
-    expect(c.problems, describeProblems(`server minimum on ${scope.which}`, c)).toEqual([]);
+    expect(c.problems).toHaveNoProblems(`server minimum on ${scope.which}`);
   });
 
   test('the host meets the recommendation (16 GB RAM, 8 cores, 500 GB SSD) – shortfalls are warnings', verifies('PRE-SERVER-2'), async ({ target }, testInfo) => {
@@ -34,7 +33,7 @@ test.describe('Server specifications', () => {
     for (const x of w) annotate.warning(testInfo, `recommended: ${x}`);
     if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: RAM ${h.ramGb} GB, ${h.cores} cores, storage ${h.storageGb} GB${w.length ? ` (below the recommendation: ${w.join('; ')})` : ''}`);
     // The recommendation is advice: below it the line is ticked with a warning in the report, the minimum (PRE-SERVER-1) decides.
-    expect(h.ramGb > 0 && h.cores > 0 && h.storageGb > 0, 'host facts could be measured').toBe(true);
+    expect(h.ramGb > 0 && h.cores > 0 && h.storageGb > 0, `host facts could not be measured: RAM ${h.ramGb} GB, ${h.cores} cores, storage ${h.storageGb} GB`).toBe(true);
   });
 
   test('local network for operations: a non-loopback interface with an address and a default route', verifies('PRE-SERVER-3'), async ({ target }, testInfo) => {
@@ -58,6 +57,6 @@ test.describe('Server specifications', () => {
     const h = await measured(testInfo, target.raw.deployDir, scope.which);
     const c = checkOs(h.os);
     if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: ${h.os.prettyName}, ${h.os.kernel} (${c.ok ? 'qualifies' : c.problems.join('; ')})`);
-    expect(c.problems, describeProblems(`operating system of ${scope.which}`, c)).toEqual([]);
+    expect(c.problems).toHaveNoProblems(`operating system of ${scope.which}`);
   });
 });

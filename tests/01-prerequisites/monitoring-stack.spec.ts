@@ -5,7 +5,6 @@
  */
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
 import { describeRuns, validateAlertmanager, validatePrometheus } from '../../checks/host.ts';
-import { describeProblems } from '../../checks/check.ts';
 import { readComposeServices } from '../../checks/compose.ts';
 import { checkChecklistAlerts, checkGrafanaDatasource, checkNotificationChannels, readAlertRules } from '../../checks/monitoring-config.ts';
 import { envMap } from '../../lib/envfile.ts';
@@ -36,7 +35,7 @@ test.describe('Monitoring stack configuration', () => {
     expect(existsSync(f), `${f} is missing`).toBe(true);
     const c = checkGrafanaDatasource(readFileSync(f, 'utf8'), readComposeServices(dir));
     await evidence('Grafana datasource', [...c.details, ...c.problems].join('\n'));
-    expect(c.problems, describeProblems('Grafana datasource', c)).toEqual([]);
+    expect(c.problems).toHaveNoProblems('Grafana datasource');
   });
 
   test("the checklist's five alerts exist with its thresholds, and their rule unit tests pass", verifies('PRE-MONSTACK-3'), async ({ target, evidence }, testInfo) => {
@@ -45,11 +44,11 @@ test.describe('Monitoring stack configuration', () => {
     const rules = readAlertRules(join(dir, 'monitoring/prometheus/rules'));
     const c = checkChecklistAlerts(rules);
     await evidence('alert thresholds (parsed PromQL)', [...c.details, ...c.problems.map((p) => `PROBLEM: ${p}`)].join('\n'));
-    expect(c.problems, describeProblems('alert rules vs the checklist', c)).toEqual([]);
+    expect(c.problems).toHaveNoProblems('alert rules vs the checklist');
     const runs = validatePrometheus(dir).filter((r) => r.what !== 'promtool check config');
     await evidence('promtool check/test rules', describeRuns(runs));
     if (runs.some((r) => r.skipped)) return notVerified(testInfo, `${target.mode}: thresholds ok, but ${runs[0]!.skipped} so the rules could not be tested`);
-    expect(runs.filter((r) => !r.ok).map((r) => `${r.what}: ${r.output}`), 'alert rules rejected or their unit tests fail').toEqual([]);
+    expect(runs.filter((r) => !r.ok).map((r) => `${r.what}: ${r.output}`)).toHaveNoProblems('alert rules rejected or their unit tests fail');
   });
 
   test('notification channels: email and webhook receivers, every alert routed to both', verifies('PRE-MONSTACK-4'), async ({ target, secrets, evidence }, testInfo) => {
@@ -71,8 +70,8 @@ test.describe('Monitoring stack configuration', () => {
     }
     const runs = validateAlertmanager(dir, { email, webhook });
     await evidence('receivers', secrets.redact(`${c.details.join('\n')}\nALERT_EMAIL_TO=${email}\nALERT_WEBHOOK_URL=${webhook}\n\n${describeRuns(runs)}`));
-    expect(problems, describeProblems('notification channels', { ok: problems.length === 0, problems, details: c.details })).toEqual([]);
+    expect(problems).toHaveNoProblems('notification channels');
     if (runs.some((r) => r.skipped)) return notVerified(testInfo, `${target.mode}: receivers configured, but ${runs[0]!.skipped} so amtool could not check them`);
-    expect(runs.filter((r) => !r.ok).map((r) => `${r.what}: ${r.output}`), 'amtool rejects alertmanager.yml').toEqual([]);
+    expect(runs.filter((r) => !r.ok).map((r) => `${r.what}: ${r.output}`)).toHaveNoProblems('amtool rejects alertmanager.yml');
   });
 });

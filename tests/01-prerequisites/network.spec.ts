@@ -90,11 +90,11 @@ test.describe('Network configuration', () => {
     const external = list.filter((l) => !isLoopback(l.address)).map((l) => `${l.proto} ${l.address}:${l.port}`);
     const fw = spawnSync('sh', ['-c', 'nft list ruleset 2>/dev/null | head -60 || iptables -S 2>/dev/null | head -60'], { encoding: 'utf8' });
     await evidence('host listeners beyond loopback and firewall rules', `non-loopback listeners on this machine:\n${external.join('\n') || '(none)'}\n\nfirewall rules (first lines):\n${fw.stdout || '(no nft/iptables output)'}`);
-    expect(exposed, 'deployment ports published beyond loopback other than Nginx 80/443 (an internal service reachable from outside)').toEqual([]);
+    expect(exposed).toHaveNoProblems('deployment ports published beyond loopback other than Nginx 80/443 (an internal service reachable from outside)');
     if (target.mode === 'hermetic') return notVerified(testInfo, `hermetic: the deployment publishes nothing beyond loopback (checked); the host firewall belongs to a test machine – its non-loopback listeners (${external.length}) are shown, not judged`);
     if (target.mode === 'live' && !target.raw.deployDir) return notVerified(testInfo, 'live: the firewall can only be inspected on the host; run with RAG_DEPLOY_DIR on the host');
     const unexpected = list.filter((l) => !isLoopback(l.address) && l.proto === 'tcp' && INTERNAL_PORTS.includes(l.port));
-    expect(unexpected.map((l) => `${l.address}:${l.port}`), 'internal service ports listening beyond loopback on the host').toEqual([]);
+    expect(unexpected.map((l) => `${l.address}:${l.port}`)).toHaveNoProblems('internal service ports listening beyond loopback on the host', { evidence: 'host listeners beyond loopback and firewall rules' });
   });
 
   test('DNS resolution of the configured host name', verifies('PRE-NETWORK-5'), async ({ target, evidence }, testInfo) => {

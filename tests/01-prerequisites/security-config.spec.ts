@@ -4,7 +4,7 @@
  */
 import type { TestInfo } from '@playwright/test';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { describeProblems, type Check } from '../../checks/check.ts';
+import type { Check } from '../../checks/check.ts';
 import { checkEnvFilePermissions, checkNoPlaceholders, checkPassword, checkSecret, passwordKeys } from '../../checks/env-file.ts';
 import { envMap } from '../../lib/envfile.ts';
 import { SIXTY_FOUR_CHAR_SECRETS } from '../../core/thresholds.ts';
@@ -33,7 +33,7 @@ test.describe('Security configuration', () => {
     expect(keys.length, '.env.production defines no *_PASSWORD variables').toBeGreaterThan(0);
     const c = merge(keys.map((k) => checkPassword(env, k)));
     await evidence('password strength', c.details.join('\n'));
-    expect(c.problems, describeProblems('service passwords', c)).toEqual([]);
+    expect(c.problems).toHaveNoProblems('service passwords');
   });
 
   test('API keys and secrets: 64+ random characters, each different', verifies('PRE-SECCONF-2'), async ({ target, evidence }, testInfo) => {
@@ -42,7 +42,7 @@ test.describe('Security configuration', () => {
     const env = envMap(p);
     const c = merge(SIXTY_FOUR_CHAR_SECRETS.map((k) => checkSecret(env, k)));
     await evidence('secret lengths and entropy', c.details.join('\n'));
-    expect(c.problems, describeProblems('API keys and secrets', c)).toEqual([]);
+    expect(c.problems).toHaveNoProblems('API keys and secrets');
   });
 
   test('.env.production created with secure values (no placeholder left)', verifies('PRE-SECCONF-3'), async ({ target, evidence }, testInfo) => {
@@ -52,7 +52,7 @@ test.describe('Security configuration', () => {
     const env = envMap(p);
     const c = merge([checkNoPlaceholders(env), ...SIXTY_FOUR_CHAR_SECRETS.map((k) => checkSecret(env, k)), ...passwordKeys(env).map((k) => checkPassword(env, k))]);
     await evidence('secure values', c.details.join('\n'));
-    expect(c.problems, describeProblems('.env.production values', c)).toEqual([]);
+    expect(c.problems).toHaveNoProblems('.env.production values');
   });
 
   test('secret files have mode 600 and the right owner', verifies('PRE-SECCONF-4'), async ({ target, evidence }, testInfo) => {
@@ -70,6 +70,6 @@ test.describe('Security configuration', () => {
     }
     const c = merge(checks);
     await evidence('secret file permissions', c.details.join('\n'));
-    expect(c.problems, describeProblems('secret file permissions', c)).toEqual([]);
+    expect(c.problems).toHaveNoProblems('secret file permissions');
   });
 });

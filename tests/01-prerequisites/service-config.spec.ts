@@ -5,7 +5,6 @@
  */
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { describeRuns, validateAlertmanager, validateComposeFiles, validateNginx, validatePrometheus, type ToolRun } from '../../checks/host.ts';
-import { describeProblems } from '../../checks/check.ts';
 import { readComposeServices } from '../../checks/compose.ts';
 import { checkExecutable } from '../../checks/layout.ts';
 import { checkGrafanaDatasource } from '../../checks/monitoring-config.ts';
@@ -23,7 +22,7 @@ test.describe('Service configuration', () => {
     const dir = target.raw.deployDir;
     if (!dir) return notVerified(testInfo, `${target.mode}: no deployment directory; set RAG_DEPLOY_DIR on the host`);
     const missing = ['nginx/nginx.conf', 'nginx/conf.d'].filter((f) => !existsSync(join(dir, f)));
-    expect(missing, `Nginx configuration missing from ${dir}`).toEqual([]);
+    expect(missing).toHaveNoProblems(`Nginx configuration missing from ${dir}`);
     const confs = readdirSync(join(dir, 'nginx/conf.d')).filter((f) => f.endsWith('.conf'));
     expect(confs.length, 'nginx/conf.d has no *.conf server configuration').toBeGreaterThan(0);
     const run = validateNginx(dir);
@@ -41,8 +40,8 @@ test.describe('Service configuration', () => {
     const ds = checkGrafanaDatasource(readFileSync(join(dir, 'monitoring/grafana/provisioning/datasources/prometheus.yml'), 'utf8'), readComposeServices(dir));
     await evidence('promtool / amtool', secrets.redact(describeRuns(runs)));
     if (runs.some((r) => r.skipped)) return notVerified(testInfo, `${target.mode}: ${runs.filter((r) => r.skipped).map((r) => r.skipped).join('; ')}`);
-    expect(failed(runs), 'monitoring configuration rejected by the tools').toEqual([]);
-    expect(ds.problems, describeProblems('Grafana datasource provisioning', ds)).toEqual([]);
+    expect(failed(runs)).toHaveNoProblems('monitoring configuration rejected by the tools');
+    expect(ds.problems).toHaveNoProblems('Grafana datasource provisioning');
   });
 
   test('Docker Compose files (and overrides, if any) valid: `docker-compose config -q`', verifies('PRE-SVCCONF-3'), async ({ target, secrets, evidence }, testInfo) => {
@@ -53,7 +52,7 @@ test.describe('Service configuration', () => {
     const overrides = runs.filter((r) => /override/.test(r.what));
     annotate.info(testInfo, overrides.length ? `override files: ${overrides.map((r) => r.what.split(':')[0]).join(', ')}` : 'no docker-compose override files (none needed)');
     expect(runs.map((r) => r.what.split(':')[0]), 'both compose files present').toEqual(expect.arrayContaining(['docker-compose.monitoring.yml', 'docker-compose.production.yml']));
-    expect(failed(runs), 'compose files rejected').toEqual([]);
+    expect(failed(runs)).toHaveNoProblems('compose files rejected');
   });
 
   test('backup scripts present, executable and valid shell', verifies('PRE-SVCCONF-4'), async ({ target, evidence }, testInfo) => {
@@ -72,6 +71,6 @@ test.describe('Service configuration', () => {
       }
     }
     await evidence('backup scripts', [...lines, ...problems].join('\n'));
-    expect(problems, describeProblems('backup scripts', { ok: problems.length === 0, problems, details: lines })).toEqual([]);
+    expect(problems).toHaveNoProblems('backup scripts');
   });
 });

@@ -5,7 +5,6 @@
  */
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { checkCompose, checkDocker, composeProbes, dockerProbe, hostScope, probe, processesNamed, type ToolProbe } from '../../checks/host.ts';
-import { describeProblems } from '../../checks/check.ts';
 import { envMap } from '../../lib/envfile.ts';
 import { existsSync } from 'node:fs';
 
@@ -20,7 +19,7 @@ test.describe('Software dependencies', () => {
     await evidence('docker version', show(p));
     const c = checkDocker(p);
     if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: ${p.found ? `Docker ${p.version}` : 'no Docker'} (${c.ok ? 'meets' : 'below'} 24.0)`);
-    expect(c.problems, describeProblems(`Docker on ${scope.which}`, c)).toEqual([]);
+    expect(c.problems).toHaveNoProblems(`Docker on ${scope.which}`);
   });
 
   test('Docker Compose 2.0 or later', verifies('PRE-SOFTWARE-2'), async ({ target, evidence }, testInfo) => {
@@ -29,7 +28,7 @@ test.describe('Software dependencies', () => {
     await evidence('compose versions', ps.map(show).join('\n'));
     const c = checkCompose(ps);
     if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: ${ps.filter((p) => p.found).map((p) => `${p.tool} ${p.version}`).join(', ') || 'no compose'} (${c.ok ? 'meets' : 'below'} 2.0)`);
-    expect(c.problems, describeProblems(`Docker Compose on ${scope.which}`, c)).toEqual([]);
+    expect(c.problems).toHaveNoProblems(`Docker Compose on ${scope.which}`);
   });
 
   test('git client installed', verifies('PRE-SOFTWARE-3'), async ({ target, evidence }, testInfo) => {
@@ -46,7 +45,7 @@ test.describe('Software dependencies', () => {
     const ps = [probe('curl', ['curl', '--version']), probe('wget', ['wget', '--version'])];
     await evidence('curl/wget versions', ps.map(show).join('\n'));
     if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: ${ps.map((p) => (p.found ? `${p.tool} ${p.version}` : `${p.tool} missing`)).join(', ')}`);
-    expect(ps.filter((p) => !p.found).map((p) => p.tool), `health-check tools missing on ${scope.which}`).toEqual([]);
+    expect(ps.filter((p) => !p.found).map((p) => p.tool)).toHaveNoProblems(`health-check tools missing on ${scope.which}`);
   });
 
   test('Ollama installed and configured: OLLAMA_HOST set and Ollama answering there', verifies('PRE-SOFTWARE-5'), async ({ target, http, evidence }, testInfo) => {

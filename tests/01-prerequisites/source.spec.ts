@@ -3,8 +3,7 @@
  * git checkout of the expected version (RAG_EXPECTED_VERSION, default v1.0.0) with a clean status. The
  * hermetic copy of reference/deploy is generated, not cloned: those lines are not verified there.
  */
-import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
-import { describeProblems } from '../../checks/check.ts';
+import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { checkFilesPresent } from '../../checks/layout.ts';
 import { spawnSync } from 'node:child_process';
 
@@ -42,6 +41,7 @@ test.describe('Source code', () => {
     const branch = git(dir, 'rev-parse', '--abbrev-ref', 'HEAD').out;
     const describe = git(dir, 'describe', '--tags', '--always').out;
     await evidence('checked-out version', `HEAD tags: ${tags.join(', ') || '(none)'}\nbranch: ${branch}\ndescribe: ${describe}`);
+    annotate.figure(testInfo, { key: 'version.source', value: describe || undefined, unit: '', better: 'info' });
     expect(tags.includes(want) || branch === want, `${dir} has ${describe} (branch ${branch}) checked out; expected ${want} (RAG_EXPECTED_VERSION)`).toBe(true);
   });
 
@@ -50,7 +50,7 @@ test.describe('Source code', () => {
     if (!dir) return notVerified(testInfo, `${target.mode}: no deployment directory; set RAG_DEPLOY_DIR on the host`);
     const c = checkFilesPresent(dir);
     await evidence('required files', c.details.concat(c.problems).join('\n'));
-    expect(c.problems, describeProblems('required files', c)).toEqual([]);
+    expect(c.problems).toHaveNoProblems('required files');
   });
 
   test('git status clean', verifies('PRE-SOURCE-4'), async ({ target, evidence }, testInfo) => {
@@ -61,6 +61,6 @@ test.describe('Source code', () => {
     // Generated files (.env.production, ssl/, data/, logs/, backups/) are ignored by the deployment's .gitignore.
     const st = git(dir, 'status', '--porcelain', '--', '.');
     await evidence('git status --porcelain', st.out || '(clean)');
-    expect(st.out.split('\n').filter(Boolean), `uncommitted changes in ${dir}`).toEqual([]);
+    expect(st.out.split('\n').filter(Boolean)).toHaveNoProblems(`uncommitted changes in ${dir}`);
   });
 });

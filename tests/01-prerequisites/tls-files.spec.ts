@@ -5,7 +5,7 @@
 import type { TestInfo } from '@playwright/test';
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { checkCertificateValid, checkChain, checkDaysLeft, checkNamesCover, checkSslFilesPresent } from '../../checks/tls.ts';
-import { describeProblems, type Check } from '../../checks/check.ts';
+import type { Check } from '../../checks/check.ts';
 import type { TargetView } from '../../testcontainers/view.ts';
 import { join } from 'node:path';
 
@@ -19,7 +19,7 @@ function sslDir(target: TargetView, testInfo: TestInfo): string | undefined {
 
 async function report(testInfo: TestInfo, what: string, c: Check): Promise<void> {
   await testInfo.attach(what, { body: [...c.details, ...c.problems.map((p) => `PROBLEM: ${p}`)].join('\n'), contentType: 'text/plain' });
-  expect(c.problems, describeProblems(what, c)).toEqual([]);
+  expect(c.problems).toHaveNoProblems(what);
 }
 
 /** The names clients use: localhost in hermetic/compose mode, the public host name in live mode. */

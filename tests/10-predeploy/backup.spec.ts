@@ -6,7 +6,6 @@
  */
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { checkBackupManifest, listFiles } from '../../checks/backup.ts';
-import { describeProblems } from '../../checks/check.ts';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,7 +51,7 @@ test.describe.serial('Data backup', () => {
     const got = listFiles(join(backupDir, 'data/documents'));
     await evidence('documents', `${made ? `${made.output}\n` : ''}deployment data/documents: ${src.length} files\nbackup data/documents: ${got.length} files`);
     expect(existsSync(join(backupDir, 'data/documents')), 'the backup has no data/documents').toBe(true);
-    if (made) expect(src.filter((f) => !got.includes(f)), 'documents in the deployment missing from the backup').toEqual([]);
+    if (made) expect(src.filter((f) => !got.includes(f))).toHaveNoProblems('documents in the deployment missing from the backup');
     if (src.length === 0) annotate.info(testInfo, 'the deployment holds no documents yet; the backup\'s data/documents is empty like its source');
   });
 
@@ -61,7 +60,7 @@ test.describe.serial('Data backup', () => {
     const src = listFiles(join(target.raw.deployDir!, 'data/chroma'));
     const got = listFiles(join(backupDir, 'data/chroma'));
     await evidence('vector database', `deployment data/chroma: ${src.join(', ') || '(empty)'}\nbackup data/chroma: ${got.join(', ') || '(empty)'}`);
-    if (made) expect(src.filter((f) => !got.includes(f) && !/-journal$|-wal$|-shm$/.test(f)), 'vector database files missing from the backup').toEqual([]);
+    if (made) expect(src.filter((f) => !got.includes(f) && !/-journal$|-wal$|-shm$/.test(f))).toHaveNoProblems('vector database files missing from the backup');
     expect(got.some((f) => /chroma\.sqlite3$/.test(f)) || src.length === 0, `the backup's data/chroma has no chroma.sqlite3 (files: ${got.join(', ') || 'none'})`).toBe(true);
   });
 
@@ -71,8 +70,8 @@ test.describe.serial('Data backup', () => {
     const need = ['config/docker-compose.production.yml', 'config/docker-compose.monitoring.yml', 'config/.env.production.template', 'config/nginx/nginx.conf', 'config/monitoring/prometheus/prometheus.yml', 'config/monitoring/alertmanager/alertmanager.yml'];
     const manifest = JSON.parse(readFileSync(join(backupDir, 'manifest.json'), 'utf8')) as { secrets?: string };
     await evidence('configuration in the backup', `${files.filter((f) => f.startsWith('config/')).join('\n')}\nsecrets: ${manifest.secrets}`);
-    expect(need.filter((f) => !files.includes(f)), 'configuration files missing from the backup').toEqual([]);
-    expect(files.filter((f) => /(^|\/)\.env\.production$|\.key$/.test(f)), 'plaintext secrets (.env.production, private keys) in the backup').toEqual([]);
+    expect(need.filter((f) => !files.includes(f))).toHaveNoProblems('configuration files missing from the backup');
+    expect(files.filter((f) => /(^|\/)\.env\.production$|\.key$/.test(f))).toHaveNoProblems('plaintext secrets (.env.production, private keys) in the backup');
   });
 
   test('backup integrity verified: restore.sh --verify-only and every checksum', verifies('P1-BACKUP-4'), async ({ target, evidence }, testInfo) => {
@@ -81,7 +80,7 @@ test.describe.serial('Data backup', () => {
     const own = checkBackupManifest(backupDir);
     const r = spawnSync('bash', [join(dir, 'scripts/restore.sh'), backupDir, dir, '--verify-only'], { encoding: 'utf8', timeout: 120_000 });
     await evidence('restore.sh --verify-only', `exit ${r.status}\n${r.stdout}${r.stderr}\n\nindependent manifest check: ${own.details.join('; ')}\n${own.problems.join('\n')}`);
-    expect(own.problems, describeProblems(`backup ${basename(backupDir)}`, own)).toEqual([]);
+    expect(own.problems).toHaveNoProblems(`backup ${basename(backupDir)}`);
     expect(r.status, `restore.sh --verify-only refused the backup:\n${r.stdout}${r.stderr}`).toBe(0);
   });
 });

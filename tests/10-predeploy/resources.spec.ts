@@ -5,7 +5,6 @@
  */
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { checkFreeDisk, checkLoad, checkMemoryUse, describeHost, hostScope, measureHost } from '../../checks/host.ts';
-import { describeProblems } from '../../checks/check.ts';
 
 test.describe('Resource availability', () => {
   test('at least 50 GB free disk for the deployment', verifies('P1-RES-1'), async ({ target }, testInfo) => {
@@ -14,7 +13,7 @@ test.describe('Resource availability', () => {
     await testInfo.attach('host measurements', { body: describeHost(h), contentType: 'text/plain' });
     const c = checkFreeDisk(h.freeGb, h.storagePath);
     if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: ${c.details[0]}`);
-    expect(c.problems, describeProblems(`free disk on ${scope.which}`, c)).toEqual([]);
+    expect(c.problems).toHaveNoProblems(`free disk on ${scope.which}`);
   });
 
   test('memory use under 60 %', verifies('P1-RES-2'), async ({ target }, testInfo) => {
@@ -25,7 +24,7 @@ test.describe('Resource availability', () => {
     if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: ${c.details[0]}`);
     if (target.mode === 'live') return notVerified(testInfo, `live: the deployment is already running, so "before deployment" cannot be measured; now: ${c.details[0]}`);
     annotate.info(testInfo, `measured with the stack under test running (an upper bound of the pre-deployment value): ${c.details[0]}`);
-    expect(c.problems, describeProblems(`memory on ${scope.which}`, c)).toEqual([]);
+    expect(c.problems).toHaveNoProblems(`memory on ${scope.which}`);
   });
 
   test('CPU load average under 2.0', verifies('P1-RES-3'), async ({ target }, testInfo) => {
@@ -35,7 +34,7 @@ test.describe('Resource availability', () => {
     const c = checkLoad(h.load);
     if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: ${c.details[0]}`);
     if (target.mode === 'live') return notVerified(testInfo, `live: the deployment is already running, so the pre-deployment load cannot be measured; now: ${c.details[0]}`);
-    expect(c.problems, describeProblems(`load on ${scope.which}`, c)).toEqual([]);
+    expect(c.problems).toHaveNoProblems(`load on ${scope.which}`);
   });
 
   test('network connectivity stable: 20 consecutive requests to the entry point all answer', verifies('P1-RES-4'), async ({ target, http, evidence }, testInfo) => {
@@ -55,6 +54,6 @@ test.describe('Resource availability', () => {
     const ms = results.filter((r) => r.ms >= 0).map((r) => r.ms).sort((a, b) => a - b);
     await evidence('connectivity probe', `${url}/health ×20: ${results.map((r) => r.status).join(' ')}\nlatency min/median/max ${ms[0]}/${ms[Math.floor(ms.length / 2)]}/${ms[ms.length - 1]} ms`);
     if (!scope.decides) return notVerified(testInfo, `${scope.reason}; the hermetic stack answered ${20 - bad.length}/20 probes over loopback, which says nothing about the production host's network`);
-    expect(bad.map((r) => r.status), `requests to ${url}/health that failed (of 20)`).toEqual([]);
+    expect(bad.map((r) => `answered ${r.status}`)).toHaveNoProblems(`requests to ${url}/health that failed (of 20)`);
   });
 });

@@ -64,7 +64,7 @@ test.describe('Service dependencies', () => {
     await evidence('ss -tuln | checklist ports', `${rows.join('\n')}\n\nss -tuln:\n${text}`);
     if (!scope.decides) return notVerified(testInfo, `${scope.reason}; the hermetic stack uses random loopback ports; on this machine: ${rows.join('; ')}`);
     if (target.mode === 'compose' && target.config.randomPorts) return notVerified(testInfo, `compose with RAG_RANDOM_PORTS=1: the stack publishes on random loopback ports, so the checklist's ports are not in play; on this machine: ${rows.join('; ')}`);
-    expect(problems, `checklist ports (${PHASE1_PORTS.join(', ')}) not available for the deployment: ${problems.join('; ')}`).toEqual([]);
+    expect(problems).toHaveNoProblems(`checklist ports (${PHASE1_PORTS.join(', ')}) not available for the deployment`);
   });
 
   test('DNS resolution working: service names resolve inside the deployment network', verifies('P1-DEPS-4'), async ({ target, evidence }, testInfo) => {
@@ -75,7 +75,7 @@ test.describe('Service dependencies', () => {
     const client = await getContainerRuntimeClient();
     const r = await client.container.exec(client.container.getById(name), ['sh', '-c', 'for h in ollama chroma redis prometheus alertmanager nginx reflex-frontend; do getent hosts $h >/dev/null && echo "$h ok" || echo "$h FAILED"; done']);
     await evidence(`getent hosts in ${name}`, r.output);
-    expect(r.output.split('\n').filter((l) => /FAILED/.test(l)), `service names that do not resolve inside the deployment network (from ${name})`).toEqual([]);
+    expect(r.output.split('\n').filter((l) => /FAILED/.test(l))).toHaveNoProblems(`service names that do not resolve inside the deployment network (from ${name})`);
     if (!scope.decides) return notVerified(testInfo, `${scope.reason}; inside the hermetic stack every service name resolves (checked); host DNS of the production machine not tested`);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { projectContainers, type ContainerState } from '../../lib/docker.ts';
 
 /** Compose file → the checklist's grep word for each service it must run. */
@@ -71,11 +71,12 @@ for (const [step, file, items, allId] of [
       const defined = composeServices(join(target.raw.deployDir!, file));
       const mine = containers.filter((c) => defined.has(c.service));
       await evidence(`docker-compose -f ${file} ps`, mine.map(describeContainer).join('\n') || '(none)');
+      for (const c of mine) annotate.figure(testInfo, { key: `image.${c.service}`, value: c.image, unit: '', better: 'info' });
       const expected = [...defined.entries()].filter(([, d]) => !d.profiles).map(([s]) => s);
       const missing = expected.filter((s) => !mine.some((c) => c.service === s));
-      expect(missing, `services of ${file} with no running container`).toEqual([]);
+      expect(missing).toHaveNoProblems(`services of ${file} with no running container`);
       const bad = mine.filter((c) => !c.running || (c.health !== undefined && c.health !== 'healthy') || c.restartCount > 0).map(describeContainer);
-      expect(bad, `containers of ${file} not running, not healthy or restarted`).toEqual([]);
+      expect(bad).toHaveNoProblems(`containers of ${file} not running, not healthy or restarted`);
     });
   });
 }

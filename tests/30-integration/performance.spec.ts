@@ -118,6 +118,8 @@ const k6Problems = (run: K6Run) => {
   const lines = run.logs.filter((l) => l.level === 'error' || l.level === 'warning').map((l) => `${l.msg}${l.error ? `: ${String(l.error)}` : ''}`);
   return lines.length ? ` (k6 said: ${[...new Set(lines)].slice(0, 3).join(' | ')})` : '';
 };
+/** Every request of the run answered and every answer passed its checks: only then are figures under its load a baseline. */
+const cleanRun = (run: K6Run) => metric(run, 'http_req_failed', 'rate') === 0 && metric(run, 'checks', 'rate') === 1;
 const thresholdsLine = (run: K6Run) => (run.failedThresholds.length ? `; thresholds crossed: ${run.failedThresholds.join('; ')}` : '');
 
 function uploadOutcomes(run: K6Run): string {
@@ -138,6 +140,7 @@ test.describe('Performance Validation › Load Testing', () => {
     const failed = failedRate === undefined ? 'unknown' : Math.round(failedRate * n);
     const figure = `${n} requests at concurrency ${T.BASIC_LOAD_CONCURRENCY}: ${failed} failed (error rate ${failedRate === undefined ? 'n/a' : (failedRate * 100).toFixed(1)} %, allowed ${T.BASIC_LOAD_MAX_ERROR_RATE} %), ${(metric(run, 'http_reqs', 'rate') ?? 0).toFixed(0)} req/s, p95 ${fmtMs(metric(run, 'http_req_duration', 'p(95)'))}`;
     annotate.measured(testInfo, figure);
+    if (n === T.BASIC_LOAD_REQUESTS && failedRate === 0) annotate.figure(testInfo, { key: 'health.p95_ms', value: metric(run, 'http_req_duration', 'p(95)'), unit: 'ms', better: 'lower' });
     expect(n, `the basic load test must send exactly ${T.BASIC_LOAD_REQUESTS} requests; k6 sent ${n} (${describeExit(run.exitCode)})${k6Problems(run)}`).toBe(T.BASIC_LOAD_REQUESTS);
     expect(run.exitCode, `${figure}; ${describeExit(run.exitCode)}${thresholdsLine(run)}`).toBe(0);
   });
@@ -160,6 +163,11 @@ test.describe('Performance Validation › Load Testing', () => {
     const checksRate = metric(run, 'checks', 'rate');
     const figure = `${n} queries from ${T.CONCURRENT_QUERIES} concurrent clients: p50 ${fmtMs(trend(run, 'http_req_duration{endpoint:query}', 'med'))}, p95 ${fmtMs(trend(run, 'http_req_duration{endpoint:query}', 'p(95)'))} (limit ${T.MAX_QUERY_MS} ms), max ${fmtMs(trend(run, 'http_req_duration{endpoint:query}', 'max'))}; failed requests ${failedRate === undefined ? 'n/a' : `${(failedRate * 100).toFixed(1)} %`}, answers passing their checks ${checksRate === undefined ? 'n/a' : `${(checksRate * 100).toFixed(1)} %`}`;
     annotate.measured(testInfo, figure);
+    // Baseline figures only when every answer passed its checks: a quick failure is no latency.
+    if (failedRate === 0 && checksRate === 1) {
+      annotate.figure(testInfo, { key: 'query.p50_ms', value: trend(run, 'http_req_duration{endpoint:query}', 'med'), unit: 'ms', better: 'lower' });
+      annotate.figure(testInfo, { key: 'query.p95_ms', value: trend(run, 'http_req_duration{endpoint:query}', 'p(95)'), unit: 'ms', better: 'lower' });
+    }
     expect(n, `${figure}: fewer queries measured than concurrent clients${k6Problems(run)}`).toBeGreaterThanOrEqual(T.CONCURRENT_QUERIES);
     expect(run.exitCode, `${figure}; ${describeExit(run.exitCode)}${thresholdsLine(run)}`).toBe(0);
   });
@@ -169,18 +177,23 @@ test.describe('Performance Validation › Load Testing', () => {
     if (!canRun(testInfo, target, secrets, 'uploads')) return;
     const problems: string[] = [];
     const table: string[] = ['load           service            samples  peak memory / available        peak CPU  restarts  OOM'];
+    const cpuPeaks: number[] = [];
+    let loadsOk = true;
     for (const script of SCRIPTS) {
       const rec = await load(script, target, secrets, testInfo);
+      loadsOk &&= cleanRun(rec.run);
       if (rec.samples.length === 0) problems.push(`${script}: no resource sample was taken (${rec.samplerErrors.slice(0, 3).join('; ') || 'Docker API not reachable'})`);
       for (const p of peaks(rec.samples)) {
         table.push(`${script.padEnd(14)} ${p.service.padEnd(18)} ${String(p.samples).padStart(7)}  ${mib(p.peakBytes).padStart(11)} / ${mib(p.limitBytes).padEnd(11)} ${(p.peakFraction * 100).toFixed(1).padStart(5)} %${p.limited ? ' (limit)' : ' (host)'}  ${p.peakCpuPercent === undefined ? '   n/a' : `${p.peakCpuPercent.toFixed(0).padStart(5)} %`}  ${String(p.restarts).padStart(8)}  ${p.oomKilled ? 'yes' : 'no'}`);
+        if (p.peakCpuPercent !== undefined) cpuPeaks.push(p.peakCpuPercent);
         if (p.stoppedDuringLoad) problems.push(`${script}: ${p.service} was not running during the load`);
         if (p.restarts > 0) problems.push(`${script}: ${p.service} restarted ${p.restarts} time(s) during the load`);
         if (p.oomKilled) problems.push(`${script}: ${p.service} was OOM-killed`);
       }
     }
     await testInfo.attach('resource usage during load', { body: table.join('\n'), contentType: 'text/plain' });
-    expect(problems, `resource usage during load:\n${table.join('\n')}`).toEqual([]);
+    if (loadsOk && cpuPeaks.length) annotate.figure(testInfo, { key: 'load.cpu_peak_pct', value: Math.max(...cpuPeaks), unit: '%', better: 'lower' });
+    expect(problems).toHaveNoProblems('resource usage during load', { evidence: 'resource usage during load' });
   });
 });
 
@@ -194,6 +207,11 @@ test.describe('Performance Validation › Performance Benchmarks', () => {
     const searchable = metric(run, 'documents_searchable', 'count') ?? 0;
     const figure = `slowest upload-to-searchable ${fmtMs(max)} (median ${fmtMs(trend(run, 'upload_to_searchable', 'med'))}), limit < ${T.MAX_UPLOAD_TO_SEARCHABLE_MS} ms; ${searchable} of ${T.SIMULTANEOUS_UPLOADS} documents searchable`;
     annotate.measured(testInfo, figure);
+    // upload_to_searchable holds only uploads a /query cited; with one missing, max and median would flatter.
+    if (searchable === T.SIMULTANEOUS_UPLOADS) {
+      annotate.figure(testInfo, { key: 'upload.searchable_p50_ms', value: trend(run, 'upload_to_searchable', 'med'), unit: 'ms', better: 'lower' });
+      annotate.figure(testInfo, { key: 'upload.searchable_max_ms', value: max, unit: 'ms', better: 'lower' });
+    }
     expect(searchable, `${figure}: ${uploadOutcomes(run)}`).toBe(T.SIMULTANEOUS_UPLOADS);
     expect(max ?? Infinity, figure).toBeLessThan(T.MAX_UPLOAD_TO_SEARCHABLE_MS);
   });
@@ -287,6 +305,8 @@ test.describe('Performance Validation › Performance Benchmarks', () => {
       await testInfo.attach('UI interaction latency', { body: report, contentType: 'text/plain' });
       const figure = worst.length ? `slowest UI interaction ${maxMs} ms (${worst[0]!.name} on ${worst[0]!.target ?? '?'})` : `every UI interaction under 16 ms (none reported by Event Timing)`;
       annotate.measured(testInfo, `${figure} over ${performed.length} interactions`);
+      // Event Timing reports only interactions of 16 ms or more: none reported is recorded as 16 ms (an upper bound).
+      annotate.figure(testInfo, { key: 'ui.interaction_max_ms', value: worst.length ? maxMs : 16, unit: 'ms', better: 'lower' });
       expect(maxMs, `${figure}; the checklist allows < ${T.MAX_UI_INTERACTION_MS} ms\n${report}`).toBeLessThan(T.MAX_UI_INTERACTION_MS);
     } finally {
       await browser.close();
@@ -298,8 +318,10 @@ test.describe('Performance Validation › Performance Benchmarks', () => {
     if (!canRun(testInfo, target, secrets, 'uploads')) return;
     const all: ContainerSample[] = [];
     let hostMemory = 0;
+    let loadsOk = true;
     for (const script of SCRIPTS) {
       const rec = await load(script, target, secrets, testInfo);
+      loadsOk &&= cleanRun(rec.run);
       all.push(...rec.samples);
       hostMemory ||= rec.hostMemory;
     }
@@ -314,7 +336,9 @@ test.describe('Performance Validation › Performance Benchmarks', () => {
     const over = per.filter((p) => p.peakFraction >= limit).map((p) => `${p.service} peaked at ${(p.peakFraction * 100).toFixed(1)} % of ${mib(p.limitBytes)} ${p.limited ? '(its limit)' : '(host memory)'}`);
     if (totalFraction >= limit) over.push(`the whole stack peaked at ${(totalFraction * 100).toFixed(1)} % of the host's ${mib(hostMemory)}`);
     annotate.measured(testInfo, `highest: ${per[0]?.service} ${((per[0]?.peakFraction ?? 0) * 100).toFixed(1)} %; whole stack ${(totalFraction * 100).toFixed(1)} % of host memory`);
-    expect(over, `memory must stay < ${T.MAX_MEMORY_PERCENT_UNDER_LOAD} % of what is available:\n${lines.join('\n')}`).toEqual([]);
+    // Memory under a load whose requests failed is not the memory of that load: recorded only after clean loads.
+    if (loadsOk) annotate.figure(testInfo, { key: 'load.memory_peak_pct', value: per[0] ? per[0].peakFraction * 100 : undefined, unit: '%', better: 'lower' });
+    expect(over).toHaveNoProblems(`memory at or above ${T.MAX_MEMORY_PERCENT_UNDER_LOAD} % of what is available`, { evidence: 'memory during load' });
   });
 });
 

@@ -35,7 +35,7 @@ test.beforeAll(async ({ janitor, workerApi }) => {
 
 test.afterAll(async ({ janitor }) => {
   const failed = await janitor.cleanup();
-  expect(failed, 'test documents that could not be deleted').toEqual([]);
+  expect(failed).toHaveNoProblems('test documents that could not be deleted');
 });
 
 function docs(): Record<Key, PlantedDocument & { doc_id: string }> {
@@ -48,7 +48,7 @@ async function expectAttribution(api: RagApi, result: QueryResult, mustCite: Key
   const { problems, unverifiableExcerpts } = await attribution(api, result, { known: known(), mustCite: mustCite.map((k) => docs()[k].doc_id), facts });
   await attach('answer and sources', JSON.stringify(result, null, 2));
   if (unverifiableExcerpts.length) annotate.info(test.info(), `sources of documents this run did not plant (existence checked, excerpt not checkable): ${unverifiableExcerpts.join('; ')}`);
-  expect(problems, `source attribution of the answer "${result.answer.slice(0, 300)}"`).toEqual([]);
+  expect(problems).toHaveNoProblems('source attribution of the answer', { evidence: 'answer and sources' });
 }
 
 test.describe('Query processing', () => {
@@ -58,16 +58,16 @@ test.describe('Query processing', () => {
     await evidence('POST /query (checklist)', ex);
     const result = api.check<QueryResult>(ex, 'the checklist\'s query', 200, 'query');
     const missing = Object.values(docs()).filter((d) => !result.answer.includes(d.filename)).map((d) => d.filename);
-    expect(missing, `the answer should name every planted document; it says: "${result.answer.slice(0, 500)}"`).toEqual([]);
+    expect(missing).toHaveNoProblems('planted documents the answer does not name', { evidence: 'POST /query (checklist)' });
     const { problems } = await attribution(api, result, { known: known(), mustCite: [], facts: [] });
-    expect(problems, 'every source cited by the document list exists and quotes its document verbatim').toEqual([]);
+    expect(problems).toHaveNoProblems('sources cited for the document list that do not exist or do not quote their document verbatim', { evidence: 'POST /query (checklist)' });
   });
 
   test('a question asked in the chat interface is answered with the fact and its source', verifies('P3-QUERY-1'), async ({ page }) => {
     const q = QUESTIONS.factual;
     const doc = docs()[q.doc];
     await openUi(page, '/chat');
-    await expect(page.getByRole('heading', { name: 'Chat' })).toBeVisible();
+    await expect(page.getByRole('heading', { name: 'Chat' }), 'the chat page should show its "Chat" heading').toBeVisible();
     await page.getByLabel('Question').fill(q.question);
     await page.getByRole('button', { name: 'Ask' }).click();
     const turn = page.getByRole('list', { name: 'Conversation' }).getByRole('listitem').filter({ hasText: q.question }).last();

@@ -26,7 +26,7 @@ async function plant(api: RagApi, janitor: DocumentJanitor, stem: string, fact: 
 
 test.afterAll(async ({ janitor }) => {
   const failed = await janitor.cleanup();
-  expect(failed, 'test documents that could not be deleted').toEqual([]);
+  expect(failed).toHaveNoProblems('test documents that could not be deleted');
 });
 
 test.describe('WebSocket connections (real-time updates)', () => {
@@ -40,8 +40,8 @@ test.describe('WebSocket connections (real-time updates)', () => {
       const events = sock.eventsFor(docId);
       expect(done, `no terminal event for ${docId} within ${MAX_UPLOAD_TO_SEARCHABLE_MS / 1000} s; received: ${events.map((e) => e.status).join(' → ') || 'nothing'}`).toBe(true);
       const invalid = sock.messages.map((m) => schemaErrors('ws-event', m.data ?? m.raw)).filter((e): e is string => e !== null);
-      expect(invalid, 'every WebSocket message matches the event contract').toEqual([]);
-      expect(eventOrderProblems(events), `progress events of ${docId}: ${events.map((e) => `${e.status} ${e.progress}%`).join(' → ')}`).toEqual([]);
+      expect(invalid).toHaveNoProblems('WebSocket messages that break the event contract');
+      expect(eventOrderProblems(events)).toHaveNoProblems(`progress events of ${docId}`, { evidence: 'WebSocket transcript' });
       expect(events.length, 'processing reports progress, not only the end state').toBeGreaterThanOrEqual(3);
       // Keep-alive: the reference pings every WS_PING_INTERVAL_MS (15 s by default); wait at most WAIT.wsPingMs from the open.
       const left = Math.max(0, WAIT.wsPingMs - (Date.now() - sock.openedAt));
@@ -92,7 +92,7 @@ test.describe('WebSocket connections (real-time updates)', () => {
     const r = await janitor.upload([markedFile(janitor.marker, 'live-dashboard', 'Live dashboard check.\nThe Selby aqueduct carries 9 million litres a day.')]);
     const row = page.locator(`tr[data-doc-id="${r.documents[0]!.doc_id}"]`);
     await expect(row, 'the API-uploaded document should appear on the open dashboard by itself').toBeVisible({ timeout: MAX_UPLOAD_TO_SEARCHABLE_MS });
-    await expect(row.locator('.st-text').first()).toHaveText(/completed/, { timeout: MAX_UPLOAD_TO_SEARCHABLE_MS });
+    await expect(row.locator('.st-text').first(), 'the row\'s status should reach completed on the open dashboard').toHaveText(/completed/, { timeout: MAX_UPLOAD_TO_SEARCHABLE_MS });
     expect(navigations, 'the page was not reloaded or navigated').toBe(0);
   });
 });
@@ -105,7 +105,7 @@ test.describe('Document management operations', () => {
     expect(del.deleted_chunks, 'deleted_chunks should be the document\'s chunk count').toBe(victim.chunks);
     const after = await api.raw(`/api/v1/documents/${victim.docId}/status`);
     expect(after.status, 'the deleted document\'s status is 404').toBe(404);
-    expect(schemaErrors('error', JSON.parse(after.body)), '404 body').toBeNull();
+    expect(schemaErrors('error', JSON.parse(after.body)), 'the 404 body does not match the error contract').toBeNull();
     const list = await api.list();
     expect(list.documents.map((d) => d.doc_id), 'the list no longer contains the deleted document').not.toContain(victim.docId);
     expect(list.documents.map((d) => d.doc_id), 'the list still contains the other document').toContain(bystander.docId);
@@ -128,14 +128,14 @@ test.describe('Document management operations', () => {
     const r = await api.bulkDelete([...victims.map((v) => v.docId), unknown]);
     expect(r.success_count, 'all three listed documents are deleted').toBe(3);
     expect(r.error_count, 'the unknown id is reported, not silently ignored').toBe(1);
-    expect(r.errors.map((e) => e.doc_id)).toEqual([unknown]);
+    expect(r.errors.map((e) => e.doc_id), `errors should name exactly the unknown id ${unknown}; they name ${r.errors.map((e) => e.doc_id).join(', ') || 'nothing'}`).toEqual([unknown]);
     expect(r.total_chunks_deleted, 'total_chunks_deleted is the sum of their chunks').toBe(victims.reduce((n, v) => n + v.chunks, 0));
     const list = await api.list();
     const ids = list.documents.map((d) => d.doc_id);
     for (const v of victims) expect(ids, `${v.filename} is gone from the list`).not.toContain(v.docId);
     expect(ids, 'the bystander survives a bulk delete it was not part of').toContain(bystander.docId);
     expect(list.total_count, 'total_count dropped by exactly three').toBe(countBefore - 3);
-    expect((await api.status(bystander.docId)).status).toBe('completed');
+    expect((await api.status(bystander.docId)).status, 'the bystander is still completed after the bulk delete').toBe('completed');
   });
 });
 
@@ -151,7 +151,7 @@ test.describe('Settings configuration and updates', () => {
         const ex = await api.postSettingsRaw({ [field]: value });
         expect(ex.status, `${field}=${JSON.stringify(value)} must be refused with 400, got ${ex.status}: ${ex.body}`).toBe(400);
         const body = JSON.parse(ex.body) as { detail?: string };
-        expect(schemaErrors('error', body), 'the 400 body').toBeNull();
+        expect(schemaErrors('error', body), 'the 400 body does not match the error contract').toBeNull();
         expect(namesField(body.detail, field), `the 400 message should name ${field}: "${body.detail}"`).toBe(true);
       }
       expect(await api.getSettings(), 'refused updates change nothing').toEqual({ ...original, ...wanted });
@@ -172,7 +172,7 @@ test.describe('Settings configuration and updates', () => {
     try {
       await api.postSettings({ similarity_threshold: 1 });
       const strict = await api.query(question);
-      expect(strict.sources.map((s) => s.doc_id), 'with similarity_threshold 1 no passage qualifies, so the next query cites nothing').toEqual([]);
+      expect(strict.sources.map((s) => s.doc_id)).toHaveNoProblems('documents cited although similarity_threshold 1 lets no passage qualify');
     } finally {
       await api.postSettings(original);
     }
@@ -211,7 +211,7 @@ test.describe('Error handling and recovery', () => {
       const errs = schemaErrors('error', body);
       if (errs) problems.push(`${what}: ${ex.status} body lacks a message: ${errs}`);
     }
-    expect(problems, 'error answers of the API').toEqual([]);
+    expect(problems).toHaveNoProblems('error answers of the API');
   });
 
   for (const service of ['redis', 'chroma'] as const) {

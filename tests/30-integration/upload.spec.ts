@@ -26,12 +26,12 @@ async function ensureApiDoc(janitor: DocumentJanitor): Promise<NonNullable<typeo
 
 test.afterAll(async ({ janitor }) => {
   const failed = await janitor.cleanup();
-  expect(failed, 'test documents that could not be deleted').toEqual([]);
+  expect(failed).toHaveNoProblems('test documents that could not be deleted');
 });
 
 async function openDashboard(page: Page) {
   await openUi(page, '/');
-  await expect(page.getByRole('heading', { name: 'Documents' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Documents' }), 'the dashboard should show its "Documents" heading').toBeVisible();
 }
 
 function rowFor(page: Page, title: string) {
@@ -76,8 +76,8 @@ test.describe('Document upload flow', () => {
     const row = rowFor(page, file.filename);
     await expect(row, `${file.filename} should appear in the dashboard after the drop`).toBeVisible();
     const id = await trackRow(page, file.filename, janitor);
-    await expect(row.locator('.st-text, [class*=status]').first()).toHaveText(/completed/, { timeout: MAX_UPLOAD_TO_SEARCHABLE_MS });
-    expect((await api.status(id)).status).toBe('completed');
+    await expect(row.locator('.st-text, [class*=status]').first(), 'the dropped file\'s status should reach completed without a reload').toHaveText(/completed/, { timeout: MAX_UPLOAD_TO_SEARCHABLE_MS });
+    expect((await api.status(id)).status, 'the API agrees the dropped document is completed').toBe('completed');
   });
 
   test('upload via the API as the checklist\'s curl does (multipart "files") is accepted and listed', verifies('P3-UPLOAD-2'), async ({ api, janitor }) => {
@@ -89,8 +89,8 @@ test.describe('Document upload flow', () => {
     const list = await api.list();
     const listed = list.documents.find((d) => d.doc_id === docId);
     expect(listed, `${file.filename} (${docId}) should be in GET /api/v1/documents`).toBeDefined();
-    expect(listed!.title).toBe(file.filename);
-    expect(listed!.file_type).toMatch(/txt|text/);
+    expect(listed!.title, 'the listed title should be the uploaded file name').toBe(file.filename);
+    expect(listed!.file_type, 'the listed file_type should say text').toMatch(/txt|text/);
     expect(listed!.file_size, 'file_size should be the uploaded byte count').toBe(Buffer.byteLength(String(file.content)));
   });
 
@@ -99,7 +99,7 @@ test.describe('Document upload flow', () => {
     await openDashboard(page);
     const row = page.locator(`tr[data-doc-id="${docId}"]`);
     await expect(row, `the dashboard should list ${file.filename}`).toBeVisible();
-    await expect(row).toContainText(file.filename);
+    await expect(row, `the dashboard row should show the file name ${file.filename}`).toContainText(file.filename);
   });
 
   test('processing status of an API upload goes through the pipeline to completed', verifies('P3-UPLOAD-4'), async ({ api, janitor }) => {
@@ -120,7 +120,7 @@ test.describe('Document upload flow', () => {
     expect(final.status, 'the document must be completed before it can be searched').toBe('completed');
     const result = await api.query('What is the Zanfield beacon code?');
     const { problems } = await attribution(api, result, { known: [{ doc_id: docId, title: file.filename, text: String(file.content) }], mustCite: [docId], facts: [code] });
-    expect(problems, `the query should find the uploaded document and state its code ${code}; answer: "${result.answer}"`).toEqual([]);
+    expect(problems).toHaveNoProblems(`the query for the uploaded document's code ${code}`);
   });
 });
 

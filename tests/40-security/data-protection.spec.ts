@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { join } from 'node:path';
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { projectContainers } from '../../lib/docker.ts';
-import { parseEnvFile } from '../../lib/envfile.ts';
+import { readEnvFile } from '../../lib/envfile.ts';
 import { envProblems, exposureProblems, fileSecretProblems, modeProblems, readModes } from '../../checks/security.ts';
 
 function docker(args: string[]): { ok: boolean; out: string; err: string } {
@@ -28,7 +28,7 @@ test.describe('Data Protection', () => {
     const fscrypt = spawnSync('sh', ['-c', `command -v fscrypt >/dev/null && fscrypt status ${JSON.stringify(data)} 2>/dev/null`], { encoding: 'utf8' }).stdout;
     await evidence('storage under data/', [`findmnt -T data/: ${src || '(unknown)'}`, `block device stack:\n${lsblk || '(not a block device)'}`, `fscrypt: ${fscrypt.trim() || '(not available / not encrypted)'}`].join('\n'));
     if (crypt || /Encrypted:\s*true/i.test(fscrypt)) {
-      expect(crypt || /Encrypted:\s*true/i.test(fscrypt)).toBe(true);
+      expect(crypt || /Encrypted:\s*true/i.test(fscrypt), `data/ should sit on dm-crypt/LUKS or under an fscrypt policy (on ${src || 'an unknown device'})`).toBe(true);
       return;
     }
     return notVerified(testInfo, `${target.mode}: encryption at rest is not configured for data/ (on ${src || 'an unknown device'}, no dm-crypt/LUKS layer, no fscrypt policy) – the checklist line applies "if configured"; put data/ on a LUKS volume to have it verified`);
@@ -37,7 +37,7 @@ test.describe('Data Protection', () => {
   test('services talk over the deployment\'s own internal network only (not TLS: reported), nothing internal faces outside', verifies('P4-DATA-2'), async ({ target, evidence }, testInfo) => {
     if (!target.raw.projectName || target.mode === 'live') return notVerified(testInfo, `${target.mode}: the Docker networks are not visible from here; run on the host in compose mode`);
     const containers = await projectContainers(target.raw.projectName);
-    expect(containers.length, 'containers of the deployment').toBeGreaterThan(0);
+    expect(containers.length, `no containers of project ${target.raw.projectName} found through the Docker API`).toBeGreaterThan(0);
     const problems: string[] = [];
     const lines: string[] = [];
     const networks = new Set<string>();
@@ -68,7 +68,7 @@ test.describe('Data Protection', () => {
     );
     await evidence('inter-service networks', lines.join('\n'));
     annotate.info(testInfo, 'inter-service traffic is not TLS: it is confined to a single-host bridge network of this deployment, with nothing internal published beyond loopback');
-    expect(problems, 'inter-service communication must stay on the deployment\'s own host-local network').toEqual([]);
+    expect(problems).toHaveNoProblems('inter-service communication off the deployment\'s own host-local network', { evidence: 'inter-service networks' });
   });
 
   test('backups and secrets are readable by the owner only', verifies('P4-DATA-3'), async ({ target, evidence }, testInfo) => {
@@ -99,14 +99,14 @@ test.describe('Data Protection', () => {
     }
     await evidence('modes of backups/, .env.production, ssl/*.key', lines.join('\n'));
     if (created) rmSync(join(backups, created), { recursive: true, force: true });
-    expect(problems, 'backup data and secrets must be 700/600 (no access for group or other)').toEqual([]);
+    expect(problems).toHaveNoProblems('backup data and secrets not 700/600 (group or other has access)', { evidence: 'modes of backups/, .env.production, ssl/*.key' });
   });
 
   test('no credential in plain text: compose files, config, images and container environments carry only what .env.production supplies', verifies('P4-DATA-4'), async ({ target, secrets, evidence }, testInfo) => {
     const dir = target.raw.deployDir;
     const envFile = target.raw.envFile;
     if (!dir || !envFile) return notVerified(testInfo, `${target.mode}: the deployment directory or .env.production is not visible; run on the host with RAG_DEPLOY_DIR`);
-    const entries = parseEnvFile(envFile);
+    const entries = readEnvFile(envFile).entries;
     const secretValues = secrets.secretValues();
     const problems: string[] = [];
     const lines: string[] = [];
@@ -142,6 +142,6 @@ test.describe('Data Protection', () => {
       }
     } else annotate.info(testInfo, `${target.mode}: container environments not inspected (no Docker access to the deployment)`);
     await evidence('credentials in files and environments (names only)', lines.join('\n'));
-    expect(problems, 'credentials found outside .env.production').toEqual([]);
+    expect(problems).toHaveNoProblems('credentials found outside .env.production', { evidence: 'credentials in files and environments (names only)' });
   });
 });

@@ -13,6 +13,7 @@ import { MIN_CERT_DAYS_LEFT } from '../../core/thresholds.ts';
 import { minHeaderGrade } from '../../core/config.ts';
 import { isLoopback } from '../../core/contract.ts';
 import { certificateFacts, handshake, readCa, WEAK_CIPHERS } from '../../lib/tls-probe.ts';
+import { whenExpires } from '../../checks/tls.ts';
 import {
   exposureProblems,
   gradeAtLeast,
@@ -71,10 +72,10 @@ test.describe('Network Security', () => {
       '',
       ...reachability,
     ].join('\n'));
-    expect(exposureProblems(bindings), 'published ports that break the contract (only Nginx 80/443 may face outside; everything else 127.0.0.1)').toEqual([]);
+    expect(exposureProblems(bindings)).toHaveNoProblems('published ports that break the contract (only Nginx 80/443 may face outside; everything else 127.0.0.1)', { evidence: 'published ports (Docker API) and connection attempts' });
     const nginxPorts = bindings.filter((b) => b.service === 'nginx').map((b) => b.containerPort).sort();
-    expect(nginxPorts, 'Nginx publishes 80 and 443').toEqual([443, 80].sort());
-    expect(reachability.filter((r) => !r.endsWith('-> open')), 'every published port accepts a connection').toEqual([]);
+    expect(nginxPorts, `Nginx should publish 80 and 443; it publishes ${nginxPorts.join(', ') || 'nothing'}`).toEqual([443, 80].sort());
+    expect(reachability.filter((r) => !r.endsWith('-> open'))).toHaveNoProblems('published ports that refuse a connection', { evidence: 'published ports (Docker API) and connection attempts' });
   });
 
   test('internal services are not reachable on any non-loopback address of the host', verifies('P4-NETSEC-2'), async ({ target, evidence }, testInfo) => {
@@ -95,7 +96,7 @@ test.describe('Network Security', () => {
     // Services that must never be published at all.
     const unpublishedMust = containers.filter((c) => c.service === 'node-exporter' && c.ports.length > 0).map((c) => `node-exporter publishes ${c.ports.map((p) => p.hostPort).join(', ')}`);
     await evidence('connections from the host\'s own non-loopback addresses', [`host addresses: ${addrs.join(', ')}`, ...results].join('\n'));
-    expect(reachable.concat(unpublishedMust), 'backend, ChromaDB, Redis, Prometheus, Alertmanager, Ollama, frontend must be reachable only on loopback').toEqual([]);
+    expect(reachable.concat(unpublishedMust)).toHaveNoProblems('internal services reachable beyond loopback (backend, ChromaDB, Redis, Prometheus, Alertmanager, Ollama, frontend must not be)', { evidence: 'connections from the host\'s own non-loopback addresses' });
     const nginx = containers.find((c) => c.service === 'nginx');
     if (nginx && nginx.ports.every((p) => isLoopback(p.hostIp))) {
       annotate.info(testInfo, `${target.mode}: Nginx is bound to ${nginx.ports[0]?.hostIp} on this test machine (RAG_BIND_PUBLIC); in production it binds 0.0.0.0:80/443`);
@@ -131,7 +132,7 @@ test.describe('Network Security', () => {
     const trusted = await handshake({ host, port, servername: hostName, minVersion: 'TLSv1.2', ca });
     expect(served.connected, `no TLS handshake with ${host}:${port}: ${served.error}`).toBe(true);
     const facts = certificateFacts(served.chainPem!, ca, hostName);
-    log.push(`certificate: ${facts.subject}; issuer ${facts.issuer}; SAN ${facts.subjectAltName}; valid ${facts.validFrom} – ${facts.validTo} (${facts.daysLeft} days left)`);
+    log.push(`certificate: ${facts.subject}; issuer ${facts.issuer}; SAN ${facts.subjectAltName}; valid ${facts.validFrom} – ${facts.validTo} (${facts.daysLeft < 0 ? `expired ${whenExpires(facts.daysLeft)}` : `${facts.daysLeft} days left`})`);
     log.push(`served chain: ${served.chainPem!.length} certificate(s); verifies against the run's CA: ${facts.chainVerifies}${facts.chainError ? ` (${facts.chainError})` : ''}; Node verification: ${trusted.authorized ? 'trusted' : trusted.authorizationError}`);
     const home = await http.fetch(`${url}/health`);
     const findings: TlsFindings = {
@@ -149,8 +150,8 @@ test.describe('Network Security', () => {
     if (untestable.length) annotate.info(testInfo, `node:tls cannot offer ${untestable.join(', ')} (not in Node's OpenSSL); the testssl.sh deep scan covers them`);
     annotate.measured(testInfo, `TLS grade ${grade}`);
     await evidence('TLS probes', log.join('\n'));
-    expect(reasons, `TLS grade ${grade}, expected A`).toEqual([]);
-    expect(grade).toBe('A');
+    expect(reasons).toHaveNoProblems(`TLS grade ${grade}, expected A`, { evidence: 'TLS probes' });
+    expect(grade, `TLS grade ${grade}, expected A`).toBe('A');
   });
 
   test('TLS deep scan (testssl.sh) finds nothing HIGH or CRITICAL', verifies('P4-NETSEC-3'), async ({ target, evidence }, testInfo) => {
@@ -180,7 +181,7 @@ test.describe('Network Security', () => {
       const blocking = testsslBlocking(findings, notApplicable);
       await evidence('testssl.sh findings (severity LOW and above)', findings.filter((f) => !/^(OK|INFO|DEBUG)$/i.test(f.severity)).map((f) => `${f.severity.padEnd(8)} ${f.id}: ${f.finding}`).join('\n') || '(none)');
       await evidence('testssl.sh output', `exit ${r.status}\n${r.stdout.slice(-20000)}`);
-      expect(blocking.map((f) => `${f.severity} ${f.id}: ${f.finding}`), 'testssl.sh HIGH/CRITICAL findings').toEqual([]);
+      expect(blocking.map((f) => `${f.severity} ${f.id}: ${f.finding}`)).toHaveNoProblems('testssl.sh HIGH/CRITICAL findings', { evidence: 'testssl.sh findings (severity LOW and above)' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -241,6 +242,6 @@ test.describe('Network Security', () => {
     }
     await evidence('security headers per route', log.join('\n'));
     await evidence('MDN HTTP Observatory', observatory.join('\n'));
-    expect(problems, 'security header problems').toEqual([]);
+    expect(problems).toHaveNoProblems('security headers', { evidence: 'security headers per route' });
   });
 });

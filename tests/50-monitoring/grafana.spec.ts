@@ -14,7 +14,6 @@ import { Prometheus, generateTraffic, dashboardPanelQueries, expandGrafanaVariab
 import { RagApi } from '../../lib/rag-api.ts';
 import type { TargetView } from '../../testcontainers/view.ts';
 import type { HttpClient } from '../../lib/http.ts';
-import { describeProblems } from '../../checks/check.ts';
 import { readComposeServices } from '../../checks/compose.ts';
 import { checkPrometheusDatasources, type GrafanaDatasource } from '../../checks/monitoring-config.ts';
 
@@ -93,7 +92,7 @@ async function checkDashboard(id: string, target: TargetView, http: HttpClient, 
     await new Promise((r) => setTimeout(r, 5_000));
   }
   await evidence(`${def.name}: panel queries against the live Prometheus`, `${grafanaNote}\n\ntraffic generated first: ${traffic.join(', ') || 'none (backend not reachable)'}\n\n${results.join('\n')}`);
-  expect(empty, `${def.name} panels that would show no data`).toEqual([]);
+  expect(empty).toHaveNoProblems(`${def.name} panels that would show no data`);
 }
 
 test.describe('Grafana dashboards', () => {
@@ -106,10 +105,10 @@ test.describe('Grafana dashboards', () => {
     const ds = files.flatMap((f) => ((parse(readFileSync(join(dir, f), 'utf8')) as { datasources?: Array<Record<string, unknown>> }).datasources ?? []));
     await evidence('datasources', JSON.stringify(ds.map((d) => ({ name: d.name, type: d.type, url: d.url, isDefault: d.isDefault, basicAuth: d.basicAuth })), null, 2));
     const prom = ds.find((d) => d.type === 'prometheus');
-    expect(prom, 'a Prometheus datasource').toBeDefined();
+    expect(prom, `no Prometheus datasource in monitoring/grafana/provisioning/datasources/ (types: ${ds.map((d) => String(d.type)).join(', ') || 'none'})`).toBeDefined();
     // The same judgement as PRE-MONSTACK-2: the URL names the compose service that runs Prometheus, on its port.
     const pointed = checkPrometheusDatasources(ds.filter((d) => d.type === 'prometheus') as GrafanaDatasource[], readComposeServices(deployDir));
-    expect(pointed.problems, describeProblems('the datasource should point at the deployment\'s Prometheus service', pointed)).toEqual([]);
+    expect(pointed.problems).toHaveNoProblems('the datasource should point at the deployment\'s Prometheus service');
     expect(prom!.basicAuth, 'Prometheus requires basic auth, so the datasource must send it').toBe(true);
     expect(JSON.stringify(prom!.secureJsonData ?? {}), 'the datasource password comes from the environment, not the file').toMatch(/\$__env\{|\$\{/);
   });

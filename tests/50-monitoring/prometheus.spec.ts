@@ -87,7 +87,7 @@ test.describe('Prometheus: scrape targets, system and application metrics', () =
     expect(targets.length, 'Prometheus should have active scrape targets').toBeGreaterThan(0);
     for (const job of ['rag-backend', 'node-exporter']) expect(targets.map((t) => t.job), `a scrape job for ${job}`).toContain(job);
     const down = targets.filter((t) => t.health !== 'up');
-    expect(down.map((t) => `${t.job} (${t.instance}): ${t.health} ${t.lastError}`), 'scrape targets that are not up').toEqual([]);
+    expect(down.map((t) => `${t.job} (${t.instance}): ${t.health} ${t.lastError}`)).toHaveNoProblems('scrape targets that are not up');
   });
 
   for (const id of ['MON-SYSMET-1', 'MON-SYSMET-2', 'MON-SYSMET-3', 'MON-SYSMET-4']) {
@@ -131,7 +131,7 @@ test.describe('Prometheus: scrape targets, system and application metrics', () =
     await evidence('coverage', [`cAdvisor container series: ${cadvisor.length}`, `process_* jobs: ${[...jobsWithProcess].join(', ')}`, ...coverage.map((c) => `${c.service}: ${c.how ?? 'NO resource series in Prometheus'}`)].join('\n'));
     const standIns = coverage.filter((c) => c.how?.startsWith('process_'));
     if (standIns.length) annotate.info(testInfo, `no cAdvisor: process_* of the scraped service stands in for container resource consumption of ${standIns.map((c) => c.service).join(', ')}`);
-    expect(coverage.filter((c) => !c.how).map((c) => c.service), 'containers whose memory/CPU Prometheus cannot see (no cAdvisor and no process_* metrics scraped for them): add cAdvisor or an exporter per service').toEqual([]);
+    expect(coverage.filter((c) => !c.how).map((c) => c.service)).toHaveNoProblems('containers whose memory/CPU Prometheus cannot see (no cAdvisor, no process_* series; add cAdvisor or an exporter)');
   });
 
   for (const id of ['MON-APPMET-1', 'MON-APPMET-2', 'MON-APPMET-3', 'MON-APPMET-4', 'MON-APPMET-5']) {

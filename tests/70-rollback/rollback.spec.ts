@@ -140,7 +140,7 @@ test.describe('Rollback criteria (checked on the running system)', () => {
       }
     }
     await evidence('integrity', `${list.total_count} documents\n${problems.join('\n') || 'no problem found'}`);
-    expect(problems, 'data corruption or loss found').toEqual([]);
+    expect(problems).toHaveNoProblems('data corruption or loss', { evidence: 'integrity' });
   });
 
   test('no user-blocking failure: upload is processed and a query is answered', verifies('RB-CRIT-5'), async ({ target, http, evidence }, testInfo) => {
@@ -150,7 +150,7 @@ test.describe('Rollback criteria (checked on the running system)', () => {
     const q = await http.fetch(`${target.url('backend')}/query`, { json: { question: 'What documents are available?' } });
     await evidence('query', q);
     const blocking = [...s.blocking, ...(q.status === 200 ? [] : [`query answered ${q.status}`])];
-    expect(blocking, 'user-blocking failures').toEqual([]);
+    expect(blocking).toHaveNoProblems('user-blocking failures');
   });
 });
 
@@ -249,7 +249,7 @@ test('rollback drill: backup, bad release, detect, down, preserve logs, restore,
       return found;
     });
     await evidence('preserved logs', `${runDir}\nfiles containing secrets (before redaction of the copy): ${leaked.map((l) => `${l.file}: ${l.secrets.join(', ')}`).join('; ') || 'none'}`);
-    expect(leaked, 'preserved logs contain secrets from .env.production (the copy was redacted; the deployment\'s logs were not)').toEqual([]);
+    expect(leaked.map((l) => `${l.file}: ${l.secrets.join(', ')}`)).toHaveNoProblems('preserved logs that contain secrets from .env.production (the copy was redacted; the deployment\'s logs were not)');
 
     await step('restore data and configuration (restore.sh --with-config; Redis stopped around it)', () => {
       const stop = compose(deployDir, project, env, MONITORING, ['stop', 'redis']);
@@ -288,11 +288,11 @@ test('rollback drill: backup, bad release, detect, down, preserve logs, restore,
     }
     const versions = cs.filter((c) => ['chroma', 'ollama', 'rag-backend', 'reflex-frontend', 'nginx'].includes(c.service)).map((c) => `${c.service}=${c.image}`);
     await evidence('drill', [...log, '', `after: ${JSON.stringify({ ...after, checksums: Object.keys(after.checksums).length })}`, `images: ${versions.join(', ')}`, '', ...durations.map(([n, ms]) => `${(ms / 1000).toFixed(1).padStart(6)} s  ${n}`), `recovery ${(recoveryMs / 1000).toFixed(1)} s`].join('\n'));
-    expect(versions.filter((v) => !v.endsWith(`:${PREVIOUS}`)), `every application container should run ${PREVIOUS} again`).toEqual([]);
+    expect(versions.filter((v) => !v.endsWith(`:${PREVIOUS}`))).toHaveNoProblems(`application containers not running ${PREVIOUS} again`);
     expect(sha256File(composeFile), 'docker-compose.production.yml should be the backed-up configuration again').toBe(composeSumBefore);
-    expect(moved, 'URLs whose host port did not come back after the drill').toEqual([]);
+    expect(moved).toHaveNoProblems('URLs whose host port did not come back after the drill');
     const remaining = evaluateCriteria(baseline, after);
-    expect(remaining.map((c) => `${c.id} ${c.name}: ${c.detail}`), 'rollback criteria still met after the rollback (integrity, health, performance vs. the baseline, functionality)').toEqual([]);
+    expect(remaining.map((c) => `${c.id} ${c.name}: ${c.detail}`)).toHaveNoProblems('rollback criteria still met after the rollback (integrity, health, performance vs. the baseline, functionality)', { evidence: 'drill' });
     expect(after.docIds, 'the document list should be exactly the baseline\'s').toEqual(baseline.docIds);
   } finally {
     if (downDone) compose(deployDir, project, { ...env, RAG_VERSION: PREVIOUS }, PRODUCTION, ['up', '-d']);
@@ -321,7 +321,7 @@ test('a corrupted backup fails the drill at the restore step, naming the damaged
     }
     await evidence('restore of a corrupted backup', `damaged: ${damaged}\n${String(error)}`);
     expect(error, 'restoring a corrupted backup should fail the drill').toBeInstanceOf(DrillError);
-    expect((error as DrillError).step).toBe('restore');
+    expect((error as DrillError).step, `the drill should fail at its restore step; it failed at ${(error as DrillError).step}`).toBe('restore');
     expect((error as Error).message, 'the failure should name the damaged file').toContain(damaged);
     expect(documentChecksums(deployDir), 'nothing may be restored from a corrupted backup').toEqual(before);
   } finally {
