@@ -18,29 +18,14 @@ export interface ImageSpec {
 
 const APP_BUILD = 'npm --prefix reference/app ci --ignore-scripts --no-audit --no-fund --loglevel=error && npm --prefix reference/app run build --silent';
 
+/** An image built from reference/images/<name> on top of `parent`. */
+const image = (name: string, parent: string, more: Partial<ImageSpec> = {}): ImageSpec => ({ name, parent, dir: `reference/images/${name}`, ...more });
+/** One of the reference application's services: built from the bundled reference/app (its dist/ copied in). */
+const appImage = (name: string): ImageSpec => image(name, 'node', { prepare: APP_BUILD, extra: [['reference/app/dist', 'dist']] });
+
+/** In build order: Debian's servers on the base image, then the Node-based ones. */
 export const IMAGES: ImageSpec[] = [
-  { name: 'node', parent: 'base', dir: 'reference/images/node' },
-  { name: 'nginx', parent: 'base', dir: 'reference/images/nginx' },
-  { name: 'redis', parent: 'base', dir: 'reference/images/redis' },
-  { name: 'prometheus', parent: 'base', dir: 'reference/images/prometheus' },
-  { name: 'alertmanager', parent: 'base', dir: 'reference/images/alertmanager' },
-  { name: 'node-exporter', parent: 'base', dir: 'reference/images/node-exporter' },
-  { name: 'blackbox-exporter', parent: 'base', dir: 'reference/images/blackbox-exporter' },
-  {
-    name: 'chroma',
-    parent: 'node',
-    dir: 'reference/images/chroma',
-    prepare: 'npm --prefix reference/chroma ci --ignore-scripts --no-audit --no-fund --loglevel=error',
-    extra: [['reference/chroma', 'chroma']],
-  },
-  {
-    name: 'rag-backend',
-    parent: 'node',
-    dir: 'reference/images/rag-backend',
-    prepare: APP_BUILD,
-    extra: [['reference/app/dist', 'dist']],
-  },
-  { name: 'frontend', parent: 'node', dir: 'reference/images/frontend', prepare: APP_BUILD, extra: [['reference/app/dist', 'dist']] },
-  { name: 'ollama', parent: 'node', dir: 'reference/images/ollama', prepare: APP_BUILD, extra: [['reference/app/dist', 'dist']] },
-  { name: 'container-exporter', parent: 'node', dir: 'reference/images/container-exporter', prepare: APP_BUILD, extra: [['reference/app/dist', 'dist']] },
+  ...['node', 'nginx', 'redis', 'prometheus', 'alertmanager', 'node-exporter', 'blackbox-exporter'].map((name) => image(name, 'base')),
+  image('chroma', 'node', { prepare: 'npm --prefix reference/chroma ci --ignore-scripts --no-audit --no-fund --loglevel=error', extra: [['reference/chroma', 'chroma']] }),
+  ...['rag-backend', 'frontend', 'ollama', 'container-exporter'].map(appImage),
 ];
