@@ -51,6 +51,12 @@ export interface ChecklistItem {
   not_verifiable?: Partial<Record<Mode, string>>;
   /** Whether a failure blocks the gate outside strict mode (attestations count only with --strict). */
   required: boolean;
+  /**
+   * auto leaf only: a recommendation, not a requirement. When the target does not meet it the item fails – shown as
+   * "not met (advisory)", never as passed – but outside strict mode that failure does not block the gate (so
+   * `required` is false). With --strict it blocks like any other item.
+   */
+  advisory?: true;
   /** The item is decided by the gate from the results of these items (same rule as a parent's children). */
   derived_from?: string[];
   /** The gate decides the item after the run from the baseline record (checklist/baseline.ts), with its own tests if any. */

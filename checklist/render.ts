@@ -111,11 +111,11 @@ export function deploymentLog(checklist: Checklist, result: GateResult): LogRow[
     const all = tops.flatMap(subtree);
     const tests = new Set<TestOutcome>(all.flatMap((r) => r.tests));
     const starts = [...tests].filter((t) => t.startTime).map((t) => ({ s: Date.parse(t.startTime!), e: Date.parse(t.startTime!) + t.durationMs }));
-    const combined = combine(tops.map((id) => ({ id, status: byId.get(id)!.status })), new Map());
+    const combined = combine(tops.map((id) => ({ id, status: byId.get(id)!.status, advisory: byId.get(id)!.advisory === true })), new Map());
     const leaves = all.filter((r) => checklist.isLeaf(r.id));
     const parts: string[] = [];
     for (const s of ['passed', 'attested', 'waived', 'failed', 'not_verified', 'not_run'] as Status[]) {
-      const ids = leaves.filter((r) => r.status === s).map((r) => r.id);
+      const ids = leaves.filter((r) => r.status === s).map((r) => (r.advisory ? `${r.id} advisory` : r.id));
       if (ids.length === 0) continue;
       parts.push(s === 'failed' ? `${ids.length} failed (${ids.join(', ')})` : `${ids.length} ${WORDS[s]}`);
     }
@@ -140,7 +140,8 @@ export function describe(r: ItemResult): string {
     case 'waived':
       return r.waiver ? `waived until ${r.waiver.expires} – ${r.waiver.reason} (approved by ${r.waiver.approved_by}, ${r.waiver.file}:${r.waiver.line})` : `waived – ${r.reason ?? ''}`;
     default:
-      return `${WORDS[r.status]}${r.reason ? ` – ${oneLine(r.reason)}` : ''}`;
+      // A recommendation the target does not meet is a failure, never "passed" – but it does not block.
+      return `${r.status === 'failed' && r.advisory ? 'not met (advisory)' : WORDS[r.status]}${r.reason ? ` – ${oneLine(r.reason)}` : ''}`;
   }
 }
 
@@ -198,7 +199,8 @@ function verdictWords(result: GateResult): string {
   const v = result.verdict;
   const mode = result.run.strict ? 'strict' : 'standard';
   if (v.result === 'PASSED') return `PASSED (${mode}): every item passed, was attested or is validly waived`;
-  if (v.result === 'INCOMPLETE') return `INCOMPLETE (${mode}): no required item failed, but ${result.counts.not_verified} items are not verified and ${result.counts.not_run} not run – not releasable under --strict`;
+  const advisory = v.advisory.length ? `; ${v.advisory.length} recommendation${v.advisory.length === 1 ? '' : 's'} not met (advisory: ${v.advisory.join(', ')})` : '';
+  if (v.result === 'INCOMPLETE') return `INCOMPLETE (${mode}): no required item failed, but ${result.counts.not_verified} items are not verified and ${result.counts.not_run} not run${advisory} – not releasable under --strict`;
   const n = v.blockingLeaves.length;
   return `FAILED (${mode}): ${n} item${n === 1 ? ' blocks' : 's block'} the release${v.runErrors.length ? ` and ${v.runErrors.length} run error(s)` : ''}`;
 }
@@ -546,7 +548,7 @@ function evidenceHtml(page: Page, r: ItemResult): string {
   const decided = r.decidedBy === 'derived' && item.derived_from ? `the results of ${item.derived_from.map(idLink).join(', ')}` : r.decidedBy === 'children' ? `its ${kids.length} sub-items` : esc(DECIDED[r.decidedBy]);
   const facts: Array<[string, string]> = [
     ['Decided by', decided],
-    ['Kind', r.kind === 'attest' ? 'attest: only a person can tick it (blocks only with --strict)' : r.required ? 'auto, required' : 'auto'],
+    ['Kind', r.kind === 'attest' ? 'attest: only a person can tick it (blocks only with --strict)' : r.required ? 'auto, required' : item.advisory ? 'auto, advisory: a recommendation (not met, it fails the line but blocks only with --strict)' : 'auto'],
     ['Source', `${esc(checklist.doc.source.file)}:${r.line} · ${inline(r.section)}`],
     ...(r.durationMs > 0 ? [['Test time', esc(fmtDuration(r.durationMs))] as [string, string]] : []),
     ...(item.note ? [['Note', esc(item.note)] as [string, string]] : []),
@@ -570,7 +572,7 @@ function evidenceHtml(page: Page, r: ItemResult): string {
 /** An item's line (left open: its sub-items follow inside the <li>). */
 function itemHtml(page: Page, r: ItemResult): string {
   const item = page.checklist.item(r.id);
-  const tags = [r.kind === 'attest' ? 'attest' : '', item.derived_from ? 'derived' : ''].filter(Boolean).map((t) => `<span class="tag">${t}</span>`).join('');
+  const tags = [r.kind === 'attest' ? 'attest' : '', item.derived_from ? 'derived' : '', r.advisory ? 'advisory' : ''].filter(Boolean).map((t) => `<span class="tag">${t}</span>`).join('');
   const why = r.status === 'passed' && !r.reason ? '' : `<span class="why">${esc(describe(r))}</span>`;
   const hasEvidence = r.tests.length > 0 || r.waiver !== undefined || r.attestation !== undefined;
   const search = esc(`${r.id} ${plain(r.text)}`.toLowerCase());
@@ -728,6 +730,7 @@ export function renderJson(checklist: Checklist, result: GateResult, reportsDir:
       kind: r.kind,
       required: r.required,
       status: r.status,
+      advisory: r.advisory === true,
       reason: r.reason ?? null,
       decidedBy: r.decidedBy,
       durationMs: r.durationMs,

@@ -9,6 +9,9 @@
  * Parents and derived items: combined from their children / derived_from items (and their own tests).
  * Baseline items (checklist.yaml `from_baseline`): decided by the gate from the run's baseline record
  *   (checklist/baseline.ts, given as EvaluateOptions.baseline), together with their own tests.
+ * Advisory items (checklist.yaml `advisory`, a recommendation): a failure is a failure on the line ("not met
+ *   (advisory)", never passed) and reaches its parents and derived items as such, marked `advisory`; outside strict
+ *   mode an advisory failure does not block the gate (the verdict is then INCOMPLETE, not PASSED).
  * Waivers: a valid waiver turns a non-passing item into waived; an expired one into failed.
  * Notes: a test's `info`, `warning` and `measured` annotations travel with it onto its items' lines; its `figure`
  *   annotations onto the items' results as figures (with the previous record's value, when there is one).
@@ -63,6 +66,11 @@ export interface ItemResult {
   required: boolean;
   status: Status;
   reason?: string;
+  /**
+   * Set on a failed item whose failure is only that recommendations are not met: the item is advisory, or every
+   * failed part under it is. It does not block the gate outside strict mode.
+   */
+  advisory?: true;
   /** Tests that name this item directly. */
   tests: TestOutcome[];
   /** Sum of the durations of the tests that decided this item and its descendants (each test once). */
@@ -90,15 +98,20 @@ export interface RunInfo {
 }
 
 export interface Verdict {
-  /** PASSED: every item passed/attested/validly waived. INCOMPLETE: nothing blocking failed but not all items are decided. */
+  /**
+   * PASSED: every item passed/attested/validly waived. INCOMPLETE: nothing blocking failed, but not every item passed:
+   * some are not decided, or recommendations (advisory items) are not met.
+   */
   result: 'PASSED' | 'INCOMPLETE' | 'FAILED';
   exitCode: 0 | 1;
-  /** Items that block the gate: failed required items (strict: every item not passed/attested/waived). */
+  /** Items that block the gate: failed required items whose failure is not advisory (strict: every item not passed/attested/waived). */
   blocking: string[];
   /** Leaf items among `blocking` (the causes; parents and derived items follow from them). */
   blockingLeaves: string[];
   /** Failed tests that name no checklist item, and errors outside tests: a run that broke cannot pass. */
   runErrors: string[];
+  /** Leaf items that failed as recommendations not met (advisory): shown, not blocking outside strict mode. */
+  advisory: string[];
 }
 
 export interface GateResult {
@@ -123,6 +136,8 @@ function inlineText(a: { body?: string; contentType: string }): { text?: string 
   return { text: text.length > INLINE_TEXT_MAX ? `${text.slice(0, INLINE_TEXT_MAX)}\n… ${text.length - INLINE_TEXT_MAX} more characters in the Allure report` : text };
 }
 
+const DID_NOT_RUN = 'skipped: did not run (a dependency project failed or the run was interrupted)';
+
 /** Flattens the JSON report into one outcome per test (the final attempt decides). */
 export function collectTests(report: JSONReport): TestOutcome[] {
   const out: TestOutcome[] = [];
@@ -134,6 +149,9 @@ export function collectTests(report: JSONReport): TestOutcome[] {
     for (const s of suite.suites ?? []) walk(s, here);
   };
   for (const s of report.suites) walk(s, []);
+  // A failed set-up blocks every test after it: their lines carry its cause, not only "did not run".
+  const setup = out.find((t) => t.project === 'setup' && t.outcome === 'failed');
+  if (setup) for (const t of out) if (t.reason === DID_NOT_RUN) t.reason = `blocked: the set-up failed – ${setup.reason ?? 'no cause given'}`;
   return out;
 }
 
@@ -155,7 +173,7 @@ function outcomeOf(test: JSONReportTest, title: string, path: string[], file: st
   } else if (skipped) {
     outcome = 'skipped';
     if (notVerifiedReason) reason = notVerifiedReason;
-    else if (last === undefined) reason = 'skipped: did not run (a dependency project failed or the run was interrupted)';
+    else if (last === undefined) reason = DID_NOT_RUN;
     else reason = `skipped: ${skipReason ?? 'no reason given'}`;
   } else {
     outcome = 'passed';
@@ -202,11 +220,19 @@ function list(ids: string[], max = 6): string {
   return ids.length <= max ? ids.join(', ') : `${ids.slice(0, max).join(', ')} and ${ids.length - max} more`;
 }
 
-/** Combines the statuses of children / derived_from items (and the item's own tests, as `self`). */
-export function combine(parts: Array<{ id: string; status: Status; reason?: string }>, waivers: ReadonlyMap<string, Waiver>): { status: Status; reason?: string } {
+/**
+ * Combines the statuses of children / derived_from items (and the item's own tests, as `self`). A failed part fails
+ * the whole; when every failed part is advisory, so is the whole's failure (still failed, never passed).
+ */
+export function combine(parts: Array<{ id: string; status: Status; reason?: string; advisory?: boolean }>, waivers: ReadonlyMap<string, Waiver>): { status: Status; reason?: string; advisory?: true } {
   const by = (s: Status): string[] => parts.filter((p) => p.status === s).map((p) => p.id);
   const failed = by('failed');
-  if (failed.length > 0) return { status: 'failed', reason: `${failed.length} of ${parts.length} failed: ${list(failed)}` };
+  if (failed.length > 0 && parts.some((p) => p.status === 'failed' && !p.advisory)) return { status: 'failed', reason: `${failed.length} of ${parts.length} failed: ${list(failed)}` };
+  if (failed.length > 0) {
+    const rest = combine(parts.filter((p) => p.status !== 'failed'), waivers);
+    const restReason = rest.status !== 'passed' && rest.reason ? `; ${rest.reason}` : '';
+    return { status: 'failed', advisory: true, reason: `${failed.length} of ${parts.length} not met (advisory): ${list(failed)}${restReason}` };
+  }
   if (parts.every((p) => OK.has(p.status))) {
     const waived = by('waived');
     if (waived.length > 0) {
@@ -277,20 +303,20 @@ export function evaluate(checklist: Checklist, report: JSONReport, records: Reco
     const kids = checklist.children.get(item.id) ?? [];
     const attestation = attestations.get(item.id) ?? inheritedAttestation;
     const subtree = new Set<TestOutcome>(own);
-    let state: { status: Status; reason?: string };
+    let state: { status: Status; reason?: string; advisory?: true };
     let decidedBy: ItemResult['decidedBy'];
 
     if (kids.length > 0 || item.derived_from) {
-      const parts: Array<{ id: string; status: Status; reason?: string }> = [];
+      const parts: Array<{ id: string; status: Status; reason?: string; advisory?: boolean }> = [];
       if (own.length > 0) parts.push({ id: `${item.id} (own tests)`, ...statusFromTests(own) });
       for (const k of kids) {
         const r = resolve(k, item.kind === 'attest' ? attestation : undefined);
-        parts.push({ id: r.id, status: r.status, ...(r.reason ? { reason: r.reason } : {}) });
+        parts.push({ id: r.id, status: r.status, ...(r.reason ? { reason: r.reason } : {}), ...(r.advisory ? { advisory: true } : {}) });
         for (const t of subtreeTests.get(k.id) ?? []) subtree.add(t);
       }
       for (const d of item.derived_from ?? []) {
         const r = resolve(checklist.item(d));
-        parts.push({ id: r.id, status: r.status, ...(r.reason ? { reason: r.reason } : {}) });
+        parts.push({ id: r.id, status: r.status, ...(r.reason ? { reason: r.reason } : {}), ...(r.advisory ? { advisory: true } : {}) });
       }
       state = combine(parts, waivers);
       decidedBy = kids.length > 0 ? 'children' : 'derived';
@@ -334,6 +360,8 @@ export function evaluate(checklist: Checklist, report: JSONReport, records: Reco
       required: item.required,
       status: state.status,
       ...(state.reason ? { reason: state.reason } : {}),
+      // A recommendation not met: the advisory item's own failure, or only advisory failures beneath.
+      ...(state.status === 'failed' && (item.advisory || state.advisory) ? { advisory: true as const } : {}),
       tests: own,
       durationMs: [...subtree].reduce((s, t) => s + t.durationMs, 0),
       decidedBy,
@@ -348,9 +376,12 @@ export function evaluate(checklist: Checklist, report: JSONReport, records: Reco
       if (applies) {
         result.underlying = { status: result.status, ...(result.reason ? { reason: result.reason } : {}) };
         if (expired) {
+          // An expired waiver fails the item: blocking unless the item is itself a recommendation.
+          if (!item.advisory) delete result.advisory;
           result.status = 'failed';
           result.reason = `waiver expired on ${waiver.expires} (${waiver.reason}); underlying: ${result.underlying.status}${result.underlying.reason ? ` – ${result.underlying.reason}` : ''}`;
         } else {
+          delete result.advisory;
           result.status = 'waived';
           result.reason = `waived until ${waiver.expires} by ${waiver.approved_by}: ${waiver.reason}`;
         }
@@ -376,7 +407,7 @@ export function evaluate(checklist: Checklist, report: JSONReport, records: Reco
     ...tests.filter((t) => t.ids.length === 0 && t.outcome === 'failed').map((t) => `test without checklist ID failed: ${t.project} › ${t.fullTitle}: ${t.reason}`),
     ...report.errors.map((e) => `run error: ${causeOf(e.message) ?? 'unknown error'}`),
   ];
-  const blocking = items.filter((r) => (opts.strict ? !OK.has(r.status) : r.required && r.status === 'failed')).map((r) => r.id);
+  const blocking = items.filter((r) => (opts.strict ? !OK.has(r.status) : r.required && r.status === 'failed' && !r.advisory)).map((r) => r.id);
   const blockingLeaves = blocking.filter((id) => checklist.isLeaf(id) && !checklist.item(id).derived_from);
   const allOk = items.every((r) => OK.has(r.status));
   const failedAny = blocking.length > 0 || runErrors.length > 0;
@@ -386,6 +417,7 @@ export function evaluate(checklist: Checklist, report: JSONReport, records: Reco
     blocking,
     blockingLeaves: blockingLeaves.length > 0 ? blockingLeaves : blocking,
     runErrors,
+    advisory: items.filter((r) => r.advisory && checklist.isLeaf(r.id) && !checklist.item(r.id).derived_from).map((r) => r.id),
   };
   const start = report.stats?.startTime;
   const run: RunInfo = {

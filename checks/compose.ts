@@ -1,9 +1,11 @@
 /**
  * The services of a deployment's compose files as other containers reach them, and the check that a URL one
- * container uses for another names a service of the right kind on a port it listens on.
+ * container uses for another names a service of the right kind on a port it listens on; what each service takes
+ * from the environment (env_file, environment, ${VAR} interpolation), and whether a variable of .env.production
+ * reaches a service at all.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { check, type Check } from './check.ts';
 
@@ -16,6 +18,43 @@ export interface ComposeService {
   /** Container-side ports it publishes or exposes. */
   ports: number[];
   file: string;
+  /** Its `env_file` entries as written (a string, a list, or `{path}` items), in order. */
+  envFiles: string[];
+  /**
+   * Its `environment` entries as written: the value, or null for a bare `NAME` (Compose passes on the value of the
+   * environment it runs in). Values may hold `${VAR}` references.
+   */
+  environment: Record<string, string | null>;
+  /** Variables its definition interpolates (`${VAR}`, `${VAR:-x}`, `$VAR`; not `$$VAR`, which is literal). */
+  interpolates: string[];
+}
+
+/** `${VAR}`, `${VAR:-default}`, `${VAR?err}`, `$VAR` – not `$$…`, which Compose writes as a literal `$`. */
+const INTERPOLATION = /(?<!\$)(?:\$\$)*\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:[:?+-][^}]*)?\}|([A-Za-z_][A-Za-z0-9_]*))/g;
+
+/** The variables a compose text interpolates. */
+export function interpolatedNames(text: string): string[] {
+  return [...new Set([...text.matchAll(INTERPOLATION)].map((m) => (m[1] ?? m[2])!))];
+}
+
+function envFilesOf(value: unknown): string[] {
+  const entries = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
+  return entries.map((e) => (typeof e === 'object' && e !== null ? String((e as { path?: unknown }).path ?? '') : String(e))).filter((p) => p !== '');
+}
+
+function environmentOf(value: unknown): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  if (Array.isArray(value)) {
+    for (const e of value) {
+      const text = String(e);
+      const eq = text.indexOf('=');
+      if (eq < 0) out[text.trim()] = null;
+      else out[text.slice(0, eq).trim()] = text.slice(eq + 1);
+    }
+  } else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = v === null || v === undefined ? null : String(v);
+  }
+  return out;
 }
 
 /** Reads the services of every docker-compose*.yml in a deployment directory (including profile-only ones). */
@@ -42,7 +81,16 @@ export function readComposeServices(deployDir: string): ComposeService[] {
         const n = Number(target);
         if (Number.isInteger(n) && n > 0) ports.add(n);
       }
-      out.push({ name, image: String(svc.image ?? ''), names: [...names], ports: [...ports], file });
+      out.push({
+        name,
+        image: String(svc.image ?? ''),
+        names: [...names],
+        ports: [...ports],
+        file,
+        envFiles: envFilesOf(svc.env_file),
+        environment: environmentOf(svc.environment),
+        interpolates: interpolatedNames(JSON.stringify(svc)),
+      });
     }
   }
   return out;
@@ -68,4 +116,34 @@ export function checkServiceUrl(what: string, u: URL, services: ComposeService[]
   if (!wanted(svc)) problems.push(`${what} points at ${u.host}: service "${svc.name}" (${svc.image}) is not ${kind}`);
   else if (svc.ports.length > 0 && !svc.ports.includes(port)) problems.push(`${what} points at ${u.host}, but service "${svc.name}" listens on ${svc.ports.join(', ')}, not ${port}`);
   return check(problems, [`${what}: ${u.host} is compose service "${svc.name}" (${svc.image}, ${svc.file}), ports ${svc.ports.join(', ') || 'not declared'}`]);
+}
+
+// ---- what reaches a service from .env.production -----------------------------------------------------------
+
+/** Whether an env_file entry names the deployment's `.env.production` (relative to the compose files, or absolute). */
+export function namesEnvProduction(entry: string, deployDir?: string): boolean {
+  if (basename(entry) !== '.env.production') return false;
+  return deployDir === undefined || resolve(deployDir, entry) === resolve(deployDir, '.env.production');
+}
+
+/**
+ * How `key` of .env.production reaches `svc`, or why it does not (in words, without the service's name). `fileValue`
+ * is the file's value: a literal in the service's `environment` overrides env_file, and only a different value means
+ * the file's is not what the service runs with.
+ */
+export function envVarReaches(svc: ComposeService, key: string, fileValue: string | undefined, deployDir?: string): { reaches: boolean; how: string } {
+  const readsFile = svc.envFiles.some((f) => namesEnvProduction(f, deployDir));
+  const own = Object.prototype.hasOwnProperty.call(svc.environment, key) ? svc.environment[key] : undefined;
+  if (own === null) return { reaches: true, how: `its environment passes ${key} on from the environment Compose runs in (--env-file)` };
+  if (own !== undefined) {
+    if (interpolatedNames(own).includes(key)) return { reaches: true, how: `its environment sets ${key} from \${${key}}` };
+    if (readsFile && own === fileValue) return { reaches: true, how: 'env_file: .env.production (its environment repeats the same value)' };
+    return {
+      reaches: false,
+      how: readsFile ? `its environment sets ${key} itself, which overrides env_file: .env.production` : `its environment sets ${key} itself, and it has no env_file: .env.production`,
+    };
+  }
+  if (readsFile) return { reaches: true, how: 'env_file: .env.production' };
+  if (svc.interpolates.includes(key)) return { reaches: true, how: `interpolates \${${key}}` };
+  return { reaches: false, how: `no env_file: .env.production, no \${${key}}` };
 }

@@ -7,6 +7,10 @@
  *
  * A line of the file that cannot be parsed (lib/envfile.ts) fails the lines about its variable, with file:line and
  * the fix, and the file's own line (created from the template); the other variables are judged as usual.
+ *
+ * A value is only judged good when the deployment uses it: checkConsumed asks the compose files whether the services
+ * that need a variable read .env.production (env_file) or interpolate it – a strong secret no service reads is not
+ * the secret the deployment runs with.
  */
 import { existsSync, statSync } from 'node:fs';
 import { ZxcvbnFactory } from '@zxcvbn-ts/core';
@@ -15,7 +19,7 @@ import { processFact } from '../core/config.ts';
 import { envMap, envFileProblems, EnvVars, type EnvEntry } from '../lib/envfile.ts';
 import { MIN_SECRET_LENGTH, REQUIRED_ENV_VARS, REQUIRED_LOG_LEVEL, REQUIRED_SSL_ENABLED, SIXTY_FOUR_CHAR_SECRETS } from '../core/thresholds.ts';
 import { check, type Check } from './check.ts';
-import { checkServiceUrl, type ComposeService } from './compose.ts';
+import { envVarReaches, checkServiceUrl, type ComposeService } from './compose.ts';
 
 /**
  * What "high entropy" means for a 64-character secret (not a checklist number; the checklist says "random").
@@ -236,4 +240,49 @@ export function checkRequiredVariable(env: Map<string, EnvEntry>, key: (typeof R
     case 'LOG_LEVEL':
       return checkLogLevel(env);
   }
+}
+
+/**
+ * The compose services (core/contract.ts names) that must receive each of the checklist's variables: the
+ * application's secrets and settings go to the backend; the Redis password to Redis (which requires it) and the
+ * backend (which authenticates with it); the Grafana password to Grafana. A variable not listed here, or a
+ * deployment without a service of that name, needs only some service to read it.
+ */
+export const ENV_CONSUMERS: Readonly<Record<string, readonly string[]>> = {
+  SECRET_KEY: ['rag-backend'],
+  API_SECRET_KEY: ['rag-backend'],
+  JWT_SECRET: ['rag-backend'],
+  REDIS_PASSWORD: ['redis', 'rag-backend'],
+  GRAFANA_PASSWORD: ['grafana'],
+  OLLAMA_HOST: ['rag-backend'],
+  SSL_ENABLED: ['rag-backend'],
+  LOG_LEVEL: ['rag-backend'],
+};
+
+/** The last path part of an image without its tag: `rag-system/rag-backend:1.0.0` → `rag-backend`. */
+function imageName(image: string): string {
+  return (image.split('/').pop() ?? '').replace(/[:@].*$/, '');
+}
+
+/**
+ * `key` of .env.production is consumed by the deployment: every service that needs it (ENV_CONSUMERS, when the
+ * compose files have it) gets it from the file – `env_file: .env.production`, or `${KEY}` in its definition – and no
+ * `environment:` entry replaces it with another value; for other variables, some service does. A variable missing
+ * from the file is checkPresent's problem, not this one's.
+ */
+export function checkConsumed(env: Map<string, EnvEntry>, key: string, services: ComposeService[], deployDir?: string): Check {
+  const entry = env.get(key);
+  if (!entry || entry.value.trim() === '') return check([]);
+  const files = [...new Set(services.map((s) => s.file))];
+  const where = files.length ? files.join(', ') : 'the deployment directory (no docker-compose*.yml)';
+  const reaching = services.map((s) => ({ s, ...envVarReaches(s, key, entry.value, deployDir) }));
+  const wanted = ENV_CONSUMERS[key] ?? [];
+  const consumers = reaching.filter((r) => wanted.some((w) => r.s.names.includes(w) || imageName(r.s.image) === w));
+  const reached = (rs: typeof reaching) => rs.filter((r) => r.reaches).map((r) => `${key} reaches ${r.s.name} (${r.s.file}): ${r.how}`);
+  if (consumers.length > 0) {
+    const missing = consumers.filter((c) => !c.reaches);
+    return check(missing.map((c) => `${key} is set in .env.production but ${c.s.name} (${c.s.file}) does not read it (${c.how})`), reached(consumers));
+  }
+  if (reaching.some((r) => r.reaches)) return check([], reached(reaching));
+  return check([`${key} is set in .env.production but no service of ${where} reads it (no env_file: .env.production, no \${${key}})`]);
 }

@@ -40,8 +40,8 @@ export const QUESTIONS = [
   'How do administrators and service accounts authenticate, and how often are API keys rotated?',
 ] as const;
 
-/** The seed document the query load searches (uploaded by queries.ts when API_KEY is given). */
-export function seedDocument(runId: string): { filename: string; text: string } {
+/** The seed document the query load searches (uploaded by queries.ts's setup; every correct answer cites it). */
+export function seedDocument(runId: string): { code: string; filename: string; text: string } {
   const d = typicalDocument(runId, 0);
-  return { filename: `raggate-load-seed-${d.code}.txt`, text: d.text };
+  return { code: d.code, filename: `raggate-load-seed-${d.code}.txt`, text: d.text };
 }

@@ -17,6 +17,7 @@
 import exec from 'k6/execution';
 import {
   BASIC_LOAD_MAX_ERROR_RATE,
+  BASIC_LOAD_REQUESTS,
   MAX_QUERY_MS,
   MAX_UPLOAD_TO_SEARCHABLE_MS,
   QUERY_PERCENTILE,
@@ -30,11 +31,25 @@ export const STATUS_POLL_INTERVAL_MS = 250;
 /** Per-request timeout of k6 requests; above every threshold so that a slow answer is measured, not cut. */
 export const REQUEST_TIMEOUT = '60s';
 
-/** The k6 threshold expressions, built from the checklist's numbers (one place, one spelling). */
-export const K6_THRESHOLDS: Record<'health' | 'uploads' | 'queries', Record<string, string[]>> = {
+/**
+ * How long a script waits for a document to become searchable: past the checklist's limit, so that a slow upload
+ * is measured (and fails its line) rather than cut off.
+ */
+export const SEARCHABLE_WAIT_MS = MAX_UPLOAD_TO_SEARCHABLE_MS * 2;
+
+/**
+ * The k6 threshold expressions, built from the checklist's numbers (one place, one spelling).
+ *
+ * A figure is a figure only over answers that passed their correctness checks: the latency thresholds sit on
+ * Trends that only correct answers feed (`query_ok_duration`), and a Counter of correct answers must reach the
+ * number of requests planned. k6 passes `rate==1` on a Rate and any `p(95)<N` on a Trend that got no sample at
+ * all, so the Counters (`count>=N` fails at 0) are what make "nothing was measured" fail.
+ */
+export const K6_THRESHOLDS = {
   health: {
     'http_req_failed{endpoint:health}': [`rate<=${BASIC_LOAD_MAX_ERROR_RATE}`],
     'checks{endpoint:health}': ['rate==1'],
+    health_ok: [`count>=${BASIC_LOAD_REQUESTS}`],
   },
   uploads: {
     upload_to_searchable: [`max<${MAX_UPLOAD_TO_SEARCHABLE_MS}`],
@@ -44,14 +59,18 @@ export const K6_THRESHOLDS: Record<'health' | 'uploads' | 'queries', Record<stri
     'checks{endpoint:query}': ['rate==1'],
     documents_searchable: [`count>=${SIMULTANEOUS_UPLOADS}`],
   },
-  queries: {
-    'http_req_duration{endpoint:query}': [`p(${QUERY_PERCENTILE})<${MAX_QUERY_MS}`],
+  /** `planned`: the number of /query requests the run makes; every one must be a correct answer. */
+  queries: (planned: number): Record<string, string[]> => ({
+    query_ok_duration: [`p(${QUERY_PERCENTILE})<${MAX_QUERY_MS}`],
+    query_answers_ok: [`count>=${planned}`],
     'http_req_failed{endpoint:query}': ['rate==0'],
+    'checks{endpoint:query}': ['rate==1'],
     checks: ['rate==1'],
-  },
+  }),
 };
 
-export type Endpoint = 'health' | 'upload' | 'status' | 'query' | 'delete';
+/** `seed`: the requests that plant and probe the query load's seed document (not measured). */
+export type Endpoint = 'health' | 'upload' | 'status' | 'query' | 'delete' | 'seed';
 
 export function requireEnv(name: string): string {
   const v = __ENV[name];
@@ -121,4 +140,87 @@ export function findDocId(value: unknown): string | undefined {
     if (found) return found;
   }
   return undefined;
+}
+
+// ---- judging answers: a 200 is not yet a correct answer ---------------------------------------------------
+
+/** At most `max` characters of a response body on one line, for the report (lib/k6.ts redacts secrets). */
+export function short(body: unknown, max = 160): string {
+  const text = (typeof body === 'string' ? body : body === null || body === undefined ? '' : String(body)).replace(/\s+/g, ' ').trim();
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** A response body parsed as JSON, or undefined when it is not JSON. */
+export function parseJson(body: unknown): unknown {
+  if (typeof body !== 'string' || body.trim() === '') return undefined;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The error a JSON body carries although its status says success: a non-empty `error`, `detail` or `errors`
+ * (the contract's error bodies are `{detail}`; other frameworks say `error`/`errors`). Empty values (null, "",
+ * [], {}, false) are no error. Undefined when there is none.
+ */
+export function errorShape(json: unknown): string | undefined {
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) return undefined;
+  const obj = json as Record<string, unknown>;
+  for (const key of ['error', 'detail', 'errors']) {
+    const v = obj[key];
+    if (v === undefined || v === null || v === false || v === '') continue;
+    if (Array.isArray(v) && v.length === 0) continue;
+    if (typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0) continue;
+    return `"${key}": ${short(JSON.stringify(v), 120)}`;
+  }
+  return undefined;
+}
+
+/**
+ * An answer that says there is nothing to answer from ("no documents to search", "I could not find …",
+ * "I don't have any context …"): not an answer while the seed document is planted.
+ */
+export const REFUSAL =
+  /\bno (relevant )?(documents?|context|information|passages?|results?)\b|nothing to (answer|search)|\bcould ?n[o']t find\b|\bcannot (answer|find)\b|\bcan'?t (answer|find)\b|\bunable to (answer|find)\b|\bdon'?t have (any )?(context|information|documents?)\b|\bnot (been )?(uploaded|processed|indexed) yet\b/i;
+
+function firstSentence(text: string): string {
+  return text.trim().split(/[.!?](?:\s|$)|\n/)[0] ?? '';
+}
+
+/** The document the query load plants and every correct answer cites. */
+export interface Seed {
+  docId: string;
+  filename: string;
+  /** The code word only this document carries (load/documents.ts). */
+  code: string;
+}
+
+/**
+ * Why a /query response is not a correct answer, in words (undefined when it is one): not a 200, not JSON, an
+ * error inside a 200, an empty answer, no sources list; with a planted seed also an answer that says it found
+ * nothing, and sources that do not cite the seed (by doc_id, or its filename as the title – docs/contract.md).
+ */
+export function answerProblem(res: { status: number; body: unknown; error?: string }, seed?: Pick<Seed, 'docId' | 'filename'>): string | undefined {
+  if (res.status === 0) return `no response (${res.error || 'connection failed'})`;
+  if (res.status !== 200) return `HTTP ${res.status}`;
+  const json = parseJson(res.body);
+  if (json === undefined || json === null || typeof json !== 'object' || Array.isArray(json)) return 'HTTP 200 whose body is not a JSON object';
+  const error = errorShape(json);
+  if (error) return `HTTP 200 with an error in the body (${error})`;
+  const b = json as { answer?: unknown; sources?: unknown };
+  if (typeof b.answer !== 'string' || b.answer.trim() === '') return 'HTTP 200 with an empty answer';
+  if (!Array.isArray(b.sources)) return 'HTTP 200 without a sources list';
+  if (!seed) return undefined;
+  // Judged on the first sentence: a model that answers and then remarks on what the context lacks has answered.
+  if (REFUSAL.test(firstSentence(b.answer))) return `the answer says there is nothing to answer from, although the seed document is planted ("${short(b.answer, 100)}")`;
+  if (b.sources.length === 0) return 'the answer cites no source, although the seed document is planted';
+  const cites = (b.sources as Array<Record<string, unknown> | null>).some((s) => s !== null && typeof s === 'object' && (s.doc_id === seed.docId || s.title === seed.filename || s.filename === seed.filename));
+  return cites ? undefined : `the sources do not cite the seed document ${seed.filename} (cited: ${short((b.sources as Array<Record<string, unknown> | null>).map((s) => String(s?.title ?? s?.doc_id ?? '?')).join(', '), 120)})`;
+}
+
+/** One line on the console (JSON after "RESULT "), read by lib/k6.ts into K6Run.results for the report. */
+export function result(script: string, r: Record<string, unknown>): void {
+  console.log(`RESULT ${JSON.stringify({ script, ...r })}`);
 }

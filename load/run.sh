@@ -5,7 +5,8 @@
 #     npm run load [-- health-basic uploads queries]
 #
 # BASE_URL     the public entry point (Nginx). Required.
-# API_KEY      the deployment's API_SECRET_KEY; needed by uploads (and to seed queries). Never printed.
+# API_KEY      the deployment's API_SECRET_KEY; needed by uploads and queries (which plants a seed document to
+#              ask about: it never measures an empty system). Never printed.
 # CA_FILE      PEM of a private CA that signed the server certificate: passed to k6 as SSL_CERT_FILE (Go reads
 #              extra roots from it), so TLS verification stays on.
 # HEALTH_URL   the `ab` line's URL (default BASE_URL/health).
@@ -22,7 +23,12 @@ mkdir -p "$SUMMARY_DIR"
 
 scripts=("$@")
 [ ${#scripts[@]} -gt 0 ] || scripts=(health-basic uploads queries)
-[ -n "${API_KEY:-}" ] || { echo "[load] API_KEY is not set: skipping uploads (it needs the deployment's API_SECRET_KEY)" >&2; scripts=("${scripts[@]/uploads}"); }
+if [ -z "${API_KEY:-}" ]; then
+  echo "[load] API_KEY is not set: skipping uploads and queries (they upload documents, which needs the deployment's API_SECRET_KEY)" >&2
+  kept=()
+  for s in "${scripts[@]}"; do [ "$s" = uploads ] || [ "$s" = queries ] || kept+=("$s"); done
+  scripts=("${kept[@]}")
+fi
 
 failed=()
 for s in "${scripts[@]}"; do

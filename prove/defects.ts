@@ -96,6 +96,22 @@ export const CONFIG_DEFECTS: Defect[] = [
     apply: (d) => setEnv(d, 'GRAFANA_PASSWORD', 'admin'),
   },
   {
+    // The backend's env_file line "cleaned up" and the values it needs to start copied into its environment: the
+    // stack runs, .env.production looks perfect – and the backend reads none of it (a rotated secret never arrives;
+    // SECRET_KEY, SSL_ENABLED and LOG_LEVEL do not reach it at all).
+    id: 'env-file-not-read',
+    title: 'rag-backend has no env_file: .env.production; the values it needs to start are inlined in the compose file',
+    expect: ['PRE-ENV-2.1', 'PRE-ENV-2.2', 'PRE-ENV-2.3', 'PRE-ENV-2.4', 'PRE-ENV-2.6', 'PRE-ENV-2.7', 'PRE-ENV-2.8', 'PRE-SECCONF-1', 'PRE-SECCONF-2', 'PRE-SECCONF-3'],
+    // With the security project too: the inlined secrets are plain text in the compose file (and so in its backups).
+    mayAlsoFail: ['P4-DATA-4', 'P4-DATA-3'],
+    projects: ['prerequisites'],
+    apply: (d) => {
+      // Compose interpolates `$` in values: `$$` is a literal one.
+      const inline = ['API_SECRET_KEY', 'JWT_SECRET', 'REDIS_PASSWORD', 'OLLAMA_HOST', 'OLLAMA_MODEL'].map((k) => `      ${k}: ${JSON.stringify(getEnv(d, k).replace(/\$/g, '$$$$'))}\n`).join('');
+      replaceIn(d, PROD, '    image: rag-system/rag-backend:${RAG_VERSION:-1.0.0}\n    env_file: .env.production\n    environment:\n', `    image: rag-system/rag-backend:\${RAG_VERSION:-1.0.0}\n    environment:\n${inline}`);
+    },
+  },
+  {
     id: 'secret-in-compose',
     title: 'API_SECRET_KEY written into the compose file in plain text',
     expect: ['P4-DATA-4'],

@@ -25,6 +25,7 @@ export interface Rule {
   not_verifiable?: Partial<Record<Mode, string>>;
   derived_from?: string[];
   from_baseline?: true;
+  advisory?: true;
   note?: string;
 }
 
@@ -91,8 +92,15 @@ export function buildDoc(markdown: string, sourceName: string, rules: Array<[str
       }
       item.from_baseline = true;
     }
+    if (rule.advisory) {
+      if (isParent || item.kind !== 'auto' || item.derived_from || item.from_baseline) {
+        throw new Error(`overlay.yaml: ${r.id}: only an auto leaf that the gate does not derive can be advisory (a recommendation its own tests judge)`);
+      }
+      item.advisory = true;
+    }
     if (rule.note) item.note = rule.note;
-    item.required = item.kind === 'auto';
+    // An advisory item's failure is shown, but blocks the gate only with --strict.
+    item.required = item.kind === 'auto' && !item.advisory;
     return item;
   };
   for (const r of raw) built.set(r.id, leafOrDerived(r));
@@ -141,6 +149,7 @@ function orderKeys(i: ChecklistItem): ChecklistItem {
     id: i.id, phase: i.phase, phase_title: i.phase_title, section: i.section, group: i.group, parent: i.parent,
     depth: i.depth, line: i.line, text: i.text, kind: i.kind, required: i.required,
   };
+  if (i.advisory) o.advisory = true;
   if (i.modes) o.modes = i.modes;
   if (i.not_verifiable) o.not_verifiable = i.not_verifiable;
   if (i.derived_from) o.derived_from = i.derived_from;

@@ -116,6 +116,39 @@ describe('results model', () => {
     assert.equal(status(c, 'PRE-SERVER-1').status, 'not_run');
   });
 
+  test('an advisory item that fails is shown as failed (not met, advisory) but does not fail the verdict; a required one does', () => {
+    assert.equal(checklist.item('PRE-SERVER-2').advisory, true);
+    assert.equal(checklist.item('PRE-SERVER-2').required, false);
+    const compose = { ...opts, mode: 'compose' as const };
+    const host = (failing: string[]) => report(['PRE-SERVER-1', 'PRE-SERVER-2', 'PRE-SERVER-3', 'PRE-SERVER-4'].map((id) => ({
+      title: id, ids: [id], outcome: failing.includes(id) ? ('failed' as const) : ('passed' as const), reason: `${id}: 2 CPU cores is below the recommended 8`,
+    })));
+    const adv = evaluate(checklist, host(['PRE-SERVER-2']), none, compose);
+    const item = status(adv, 'PRE-SERVER-2');
+    assert.deepEqual([item.status, item.advisory], ['failed', true], 'a recommendation not met is never passed');
+    assert.match(item.reason!, /below the recommended 8/);
+    assert.deepEqual([status(adv, 'PRE-SERVER').status, status(adv, 'PRE-SERVER').advisory], ['failed', true]);
+    assert.match(status(adv, 'PRE-SERVER').reason!, /1 of 4 not met \(advisory\): PRE-SERVER-2/);
+    assert.equal(adv.verdict.exitCode, 0);
+    assert.equal(adv.verdict.result, 'INCOMPLETE', 'not PASSED: a recommendation is not met');
+    assert.deepEqual(adv.verdict.blocking, []);
+    assert.deepEqual(adv.verdict.advisory, ['PRE-SERVER-2']);
+    const md = renderMarkdown(checklist, adv, '/repo/reports');
+    assert.match(md, /^  - \[ \] ❌ .*`PRE-SERVER-2` .* — not met \(advisory\) – PRE-SERVER-2: 2 CPU cores is below the recommended 8/m);
+    assert.match(md, /1 recommendation not met \(advisory: PRE-SERVER-2\)/);
+    assert.equal((JSON.parse(renderJson(checklist, adv, '/repo/reports')) as { items: Array<{ id: string; advisory: boolean }> }).items.find((i) => i.id === 'PRE-SERVER-2')!.advisory, true);
+    assert.match(renderHtml(checklist, adv, '/repo/reports'), /id="PRE-SERVER-2"(?:(?!<\/summary>).)*<span class="tag">advisory<\/span>/s);
+
+    const req = evaluate(checklist, host(['PRE-SERVER-1', 'PRE-SERVER-2']), none, compose);
+    assert.equal(req.verdict.exitCode, 1);
+    assert.deepEqual(req.verdict.blockingLeaves, ['PRE-SERVER-1']);
+    assert.equal(status(req, 'PRE-SERVER').advisory, undefined, 'a required failure beneath makes the parent\'s failure blocking');
+
+    const strict = evaluate(checklist, host(['PRE-SERVER-2']), none, { ...compose, strict: true });
+    assert.equal(strict.verdict.exitCode, 1, 'with --strict a recommendation not met blocks');
+    assert.ok(strict.verdict.blocking.includes('PRE-SERVER-2'));
+  });
+
   test('attestations tick attest items (and an attest parent hands down); strict mode requires them', () => {
     const records: Records = {
       attestations: [

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { prepareHermeticDeployDir } from '../testcontainers/target.ts';
 import { checkBackupManifest } from '../checks/backup.ts';
 import { readComposeServices } from '../checks/compose.ts';
-import { checkCreatedFromTemplate, checkEnvFilePermissions, checkNoPlaceholders, checkRequiredVariable, shannonBitsPerChar } from '../checks/env-file.ts';
+import { checkConsumed, checkCreatedFromTemplate, checkEnvFilePermissions, checkNoPlaceholders, checkRequiredVariable, passwordKeys, shannonBitsPerChar } from '../checks/env-file.ts';
 import { checkDirectory, checkFilesPresent, REQUIRED_DIRECTORIES } from '../checks/layout.ts';
 import { checkChecklistAlerts, checkGrafanaDatasource, checkNotificationChannels, readAlertRules } from '../checks/monitoring-config.ts';
 import { envMap } from '../lib/envfile.ts';
@@ -82,6 +82,78 @@ test('OLLAMA_HOST on a port the ollama service does not listen on fails; host.do
   assert.match(checkRequiredVariable(env('http://redis:6379'), 'OLLAMA_HOST', services).problems.join(), /is not Ollama/);
   assert.deepEqual(checkRequiredVariable(env('http://host.docker.internal:11434'), 'OLLAMA_HOST', services).problems, []);
   assert.match(checkRequiredVariable(env('http://localhost:11434'), 'OLLAMA_HOST', services).problems.join(), /inside a container that is the container itself/);
+});
+
+/** Which of the checklist's variables (and passwords) the compose files of this directory do not hand on. */
+function unreadVars(dir: string): string[] {
+  const env = envMap(join(dir, '.env.production'));
+  const services = readComposeServices(dir);
+  return [...REQUIRED_ENV_VARS, ...passwordKeys(env).filter((k) => !(REQUIRED_ENV_VARS as readonly string[]).includes(k))].filter((k) => !checkConsumed(env, k, services, dir).ok);
+}
+
+function editCompose(dir: string, file: string, from: string | RegExp, to: string): void {
+  const p = join(dir, file);
+  const text = readFileSync(p, 'utf8');
+  assert.ok(typeof from === 'string' ? text.includes(from) : from.test(text), `${file}: ${String(from)} not found`);
+  writeFileSync(p, text.replace(from, to));
+}
+
+test('the reference compose files hand every checked variable of .env.production to the services that need it', () => {
+  assert.deepEqual(unreadVars(base), []);
+  const used = checkConsumed(envMap(join(base, '.env.production')), 'API_SECRET_KEY', readComposeServices(base), base);
+  assert.deepEqual(used.details, ['API_SECRET_KEY reaches rag-backend (docker-compose.production.yml): env_file: .env.production']);
+});
+
+test('compose files that read no .env.production fail every secret line with the variable, the files and the fix', () => {
+  const d = mkdtempSync(join(tmpdir(), 'pre-selftest-'));
+  made.push(d);
+  writeFileSync(join(d, '.env.production'), readFileSync(join(base, '.env.production'), 'utf8'));
+  // An application whose services are named otherwise: no service of the compose files reads the file.
+  writeFileSync(join(d, 'docker-compose.production.yml'), 'services:\n  api:\n    image: acme/rag-api:1.0\n    environment:\n      LOG_LEVEL: INFO\n  web:\n    image: nginx:1.25\n');
+  const env = envMap(join(d, '.env.production'));
+  const c = checkConsumed(env, 'SECRET_KEY', readComposeServices(d), d);
+  assert.deepEqual(c.problems, ['SECRET_KEY is set in .env.production but no service of docker-compose.production.yml reads it (no env_file: .env.production, no ${SECRET_KEY})']);
+  // LOG_LEVEL too: the api service sets its own value, which is not the file's.
+  assert.deepEqual(unreadVars(d).sort(), [...REQUIRED_ENV_VARS, 'ADMIN_PASSWORD'].sort());
+  assert.ok(!JSON.stringify(c).includes(env.get('SECRET_KEY')!.value), 'the secret value leaked into the check result');
+  // `${VAR}` in a service's definition, and env_file in its list and {path} forms, read the file.
+  writeFileSync(join(d, 'docker-compose.production.yml'), 'services:\n  api:\n    image: acme/rag-api:1.0\n    env_file: [./.env.production]\n  web:\n    image: nginx:1.25\n    env_file:\n      - path: .env.production\n        required: true\n    command: ["run", "--key=${SECRET_KEY}"]\n');
+  assert.deepEqual(checkConsumed(env, 'SECRET_KEY', readComposeServices(d), d).problems, []);
+  assert.deepEqual(checkConsumed(env, 'SECRET_KEY', readComposeServices(d), d).details, [
+    'SECRET_KEY reaches api (docker-compose.production.yml): env_file: .env.production',
+    'SECRET_KEY reaches web (docker-compose.production.yml): env_file: .env.production',
+  ]);
+  // An escaped $$ is a literal dollar sign, not a reference.
+  writeFileSync(join(d, 'docker-compose.production.yml'), 'services:\n  api:\n    image: acme/rag-api:1.0\n    command: ["echo", "$$SECRET_KEY"]\n');
+  assert.equal(checkConsumed(env, 'SECRET_KEY', readComposeServices(d), d).ok, false);
+});
+
+test('env_file removed from rag-backend fails the backend\'s variables only, although other services still read the file', () => {
+  const d = copy();
+  editCompose(d, 'docker-compose.production.yml', '    image: rag-system/rag-backend:${RAG_VERSION:-1.0.0}\n    env_file: .env.production\n', '    image: rag-system/rag-backend:${RAG_VERSION:-1.0.0}\n');
+  assert.deepEqual(unreadVars(d), ['SECRET_KEY', 'API_SECRET_KEY', 'JWT_SECRET', 'REDIS_PASSWORD', 'OLLAMA_HOST', 'SSL_ENABLED', 'LOG_LEVEL']);
+  const env = envMap(join(d, '.env.production'));
+  assert.deepEqual(checkConsumed(env, 'JWT_SECRET', readComposeServices(d), d).problems, [
+    'JWT_SECRET is set in .env.production but rag-backend (docker-compose.production.yml) does not read it (no env_file: .env.production, no ${JWT_SECRET})',
+  ]);
+  // Redis still gets its password; the backend, which authenticates with it, does not.
+  assert.deepEqual(checkConsumed(env, 'REDIS_PASSWORD', readComposeServices(d), d).problems.length, 1);
+  // The backend's secrets written into its environment instead: not read from the file either.
+  editCompose(d, 'docker-compose.production.yml', '      REDIS_HOST: redis\n', `      REDIS_HOST: redis\n      API_SECRET_KEY: "${env.get('API_SECRET_KEY')!.value}"\n      JWT_SECRET: \${JWT_SECRET}\n`);
+  const s = readComposeServices(d);
+  assert.match(checkConsumed(env, 'API_SECRET_KEY', s, d).problems.join(), /rag-backend \(docker-compose\.production\.yml\) does not read it \(its environment sets API_SECRET_KEY itself, and it has no env_file: \.env\.production\)/);
+  assert.deepEqual(checkConsumed(env, 'JWT_SECRET', s, d).problems, [], '${JWT_SECRET} is interpolated from the file');
+});
+
+test('an environment entry that overrides env_file with another value fails; the same value passes', () => {
+  const d = copy();
+  const env = envMap(join(d, '.env.production'));
+  editCompose(d, 'docker-compose.production.yml', '      REDIS_HOST: redis\n', '      REDIS_HOST: redis\n      LOG_LEVEL: DEBUG\n      SSL_ENABLED: "true"\n');
+  const s = readComposeServices(d);
+  assert.deepEqual(checkConsumed(env, 'LOG_LEVEL', s, d).problems, [
+    'LOG_LEVEL is set in .env.production but rag-backend (docker-compose.production.yml) does not read it (its environment sets LOG_LEVEL itself, which overrides env_file: .env.production)',
+  ]);
+  assert.deepEqual(checkConsumed(env, 'SSL_ENABLED', s, d).problems, []);
 });
 
 test('mode 644 on .env.production fails the permission line', () => {

@@ -50,6 +50,16 @@ test('server minimum: 2 cores fail, 7.8 GB reported for an 8 GB server passes', 
   assert.equal(recommendedShortfalls({ ramGb: 8, cores: 4, storageGb: 100, rotational: true }).length, 4);
 });
 
+test('recommendation (PRE-SERVER-2, advisory): a 2-core host on a rotational disk falls short, in words', () => {
+  // The line fails on these (as "not met (advisory)"); it can no longer pass whatever the host.
+  assert.deepEqual(recommendedShortfalls({ ramGb: 23.5, cores: 2, storageGb: 252, rotational: true }), [
+    '2 CPU cores is below the recommended 8',
+    'storage 252 GB is below the recommended 500 GB',
+    'storage is a rotational disk; the recommendation is SSD',
+  ]);
+  assert.deepEqual(recommendedShortfalls({ ramGb: 15.4, cores: 8, storageGb: 512, rotational: false }), [], '16 GB as the kernel reports it is 16 GB');
+});
+
 test('OS: Debian 12 and Ubuntu 22.04 qualify, Ubuntu 18.04 and non-Linux do not', () => {
   const deb = parseOsRelease('PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n');
   assert.equal(checkOs(deb, 'linux').ok, true);

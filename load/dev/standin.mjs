@@ -7,7 +7,10 @@
  *
  *   node load/dev/standin.mjs [--port 18080] [--tls-dir DIR]   (DIR holds ca.crt server.crt server.key)
  *   Faults: STANDIN_QUERY_DELAY_MS=3000 (slow /query), STANDIN_FAIL_UPLOADS=1 (upload answers 500),
- *           STANDIN_PROCESSING_MS=1500 (time from upload to `completed`), STANDIN_API_KEY (default "dev-key").
+ *           STANDIN_QUERY_STATUS=502 (/query answers that status, as an Nginx without its upstream does),
+ *           STANDIN_QUERY_ERROR=1 (/query answers 200 {"answer":"","sources":[],"error":"no documents to search"}),
+ *           STANDIN_QUERY_FAULT_AFTER=1 (the two faults above start after that many /query requests, e.g. once the
+ *           load's seed document was found), STANDIN_PROCESSING_MS=1500 (time from upload to `completed`), STANDIN_API_KEY (default "dev-key").
  * Listens on 127.0.0.1 only.
  */
 import { createServer as createHttp } from 'node:http';
@@ -24,6 +27,10 @@ const port = Number(arg('--port', '18080'));
 const tlsDir = arg('--tls-dir');
 const QUERY_DELAY_MS = Number(process.env.STANDIN_QUERY_DELAY_MS ?? 0);
 const FAIL_UPLOADS = process.env.STANDIN_FAIL_UPLOADS === '1';
+const QUERY_STATUS = Number(process.env.STANDIN_QUERY_STATUS ?? 0);
+const QUERY_ERROR = process.env.STANDIN_QUERY_ERROR === '1';
+const QUERY_FAULT_AFTER = Number(process.env.STANDIN_QUERY_FAULT_AFTER ?? 0);
+let queries = 0;
 const PROCESSING_MS = Number(process.env.STANDIN_PROCESSING_MS ?? 1500);
 const API_KEY = process.env.STANDIN_API_KEY ?? 'dev-key';
 
@@ -96,6 +103,12 @@ async function handle(req, res) {
   if (p === '/query' && req.method === 'POST') {
     const q = JSON.parse((await readBody(req)).toString() || '{}');
     if (QUERY_DELAY_MS) await new Promise((r) => setTimeout(r, QUERY_DELAY_MS));
+    const faulty = ++queries > QUERY_FAULT_AFTER;
+    if (QUERY_STATUS && faulty) {
+      res.writeHead(QUERY_STATUS, { 'content-type': 'text/html' });
+      return res.end(`<html><head><title>${QUERY_STATUS} Bad Gateway</title></head><body><center><h1>${QUERY_STATUS} Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n`);
+    }
+    if (QUERY_ERROR && faulty) return send(res, 200, { answer: '', sources: [], error: 'no documents to search' });
     const qw = words(String(q.question ?? ''));
     const scored = [...docs]
       .filter(([, d]) => statusOf(d) === 'completed')

@@ -1,11 +1,13 @@
 /**
  * Pre-Deployment Requirements › Configuration Files › Environment Configuration – one test per variable the
- * checklist lists (checks/env-file.ts). Values are never shown.
+ * checklist lists (checks/env-file.ts). Values are never shown. A value counts only when the deployment uses it:
+ * the compose files must hand it to the services that need it (checkConsumed); without the deployment directory
+ * that cannot be seen, and a line whose value is good is then not verified.
  */
 import type { TestInfo } from '@playwright/test';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
 import { readComposeServices } from '../../checks/compose.ts';
-import { checkCreatedFromTemplate, checkRequiredVariable } from '../../checks/env-file.ts';
+import { checkConsumed, checkCreatedFromTemplate, checkRequiredVariable } from '../../checks/env-file.ts';
 import { envMap } from '../../lib/envfile.ts';
 import { REQUIRED_ENV_VARS } from '../../core/thresholds.ts';
 import type { TargetView } from '../../testcontainers/view.ts';
@@ -56,11 +58,16 @@ test.describe('Environment configuration', () => {
     test(`${key} is configured (${RULE[key]})`, verifies(IDS[key]), async ({ target, evidence }, testInfo) => {
       const p = envPath(target, testInfo);
       if (!p) return;
+      const dir = target.raw.deployDir;
+      const services = dir ? readComposeServices(dir) : undefined;
+      const env = envMap(p);
       // OLLAMA_HOST is judged against the compose files' services when the deployment directory is visible.
-      const services = key === 'OLLAMA_HOST' && target.raw.deployDir ? readComposeServices(target.raw.deployDir) : undefined;
-      const c = checkRequiredVariable(envMap(p), key, services);
-      await evidence(key, c.details.join('\n') || c.problems.join('\n'));
-      expect(c.problems).toHaveNoProblems(key);
+      const c = checkRequiredVariable(env, key, key === 'OLLAMA_HOST' ? services : undefined);
+      const used = services ? checkConsumed(env, key, services, dir) : undefined;
+      const problems = [...c.problems, ...(used?.problems ?? [])];
+      await evidence(key, [...c.details, ...(used?.details ?? []), ...problems].join('\n'));
+      expect(problems).toHaveNoProblems(key);
+      if (!used) return notVerified(testInfo, `${target.mode}: ${key} is ${RULE[key]} in ${p}, but whether the deployment reads it cannot be seen without its compose files; set RAG_DEPLOY_DIR`);
     });
   }
 });

@@ -1,12 +1,15 @@
 /**
  * Pre-Deployment Requirements › Security Setup › Security Configuration – .env.production's secrets and
- * file permissions (checks/env-file.ts). Values are never shown: messages name the variable.
+ * file permissions (checks/env-file.ts). Values are never shown: messages name the variable. A secret counts only
+ * when the deployment uses it: the compose files must hand it to the services that need it (checkConsumed);
+ * without the deployment directory that cannot be seen, and a line whose values are good is then not verified.
  */
 import type { TestInfo } from '@playwright/test';
 import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
 import type { Check } from '../../checks/check.ts';
-import { checkEnvFilePermissions, checkNoPlaceholders, checkPassword, checkSecret, passwordKeys } from '../../checks/env-file.ts';
-import { envMap } from '../../lib/envfile.ts';
+import { readComposeServices } from '../../checks/compose.ts';
+import { checkConsumed, checkEnvFilePermissions, checkNoPlaceholders, checkPassword, checkSecret, passwordKeys } from '../../checks/env-file.ts';
+import { envMap, type EnvEntry } from '../../lib/envfile.ts';
 import { SIXTY_FOUR_CHAR_SECRETS } from '../../core/thresholds.ts';
 import type { TargetView } from '../../testcontainers/view.ts';
 import { existsSync, statSync } from 'node:fs';
@@ -23,6 +26,19 @@ function merge(checks: Check[]): Check {
   return { ok: problems.length === 0, problems, details: checks.flatMap((c) => c.details) };
 }
 
+/** Whether the compose files hand these variables to the services that need them; undefined without the deployment directory. */
+function consumed(target: TargetView, env: Map<string, EnvEntry>, keys: readonly string[]): Check | undefined {
+  const dir = target.raw.deployDir;
+  if (!dir) return undefined;
+  const services = readComposeServices(dir);
+  return merge(keys.map((k) => checkConsumed(env, k, services, dir)));
+}
+
+/** The line's values are good but the compose files are not visible: not verified, saying what was judged. */
+function unseenUse(target: TargetView, testInfo: TestInfo, what: string): void {
+  notVerified(testInfo, `${target.mode}: ${what} pass, but whether the deployment reads them cannot be seen without its compose files; set RAG_DEPLOY_DIR`);
+}
+
 test.describe('Security configuration', () => {
   test('strong passwords for every service (zxcvbn score 4)', verifies('PRE-SECCONF-1'), async ({ target, evidence }, testInfo) => {
     const p = envPath(target, testInfo);
@@ -31,18 +47,22 @@ test.describe('Security configuration', () => {
     const env = envMap(p);
     const keys = passwordKeys(env);
     expect(keys.length, '.env.production defines no *_PASSWORD variables').toBeGreaterThan(0);
-    const c = merge(keys.map((k) => checkPassword(env, k)));
-    await evidence('password strength', c.details.join('\n'));
+    const used = consumed(target, env, keys);
+    const c = merge([...keys.map((k) => checkPassword(env, k)), ...(used ? [used] : [])]);
+    await evidence('password strength', [...c.details, ...c.problems].join('\n'));
     expect(c.problems).toHaveNoProblems('service passwords');
+    if (!used) unseenUse(target, testInfo, `the strengths of ${keys.join(', ')}`);
   });
 
   test('API keys and secrets: 64+ random characters, each different', verifies('PRE-SECCONF-2'), async ({ target, evidence }, testInfo) => {
     const p = envPath(target, testInfo);
     if (!p) return;
     const env = envMap(p);
-    const c = merge(SIXTY_FOUR_CHAR_SECRETS.map((k) => checkSecret(env, k)));
-    await evidence('secret lengths and entropy', c.details.join('\n'));
+    const used = consumed(target, env, SIXTY_FOUR_CHAR_SECRETS);
+    const c = merge([...SIXTY_FOUR_CHAR_SECRETS.map((k) => checkSecret(env, k)), ...(used ? [used] : [])]);
+    await evidence('secret lengths and entropy', [...c.details, ...c.problems].join('\n'));
     expect(c.problems).toHaveNoProblems('API keys and secrets');
+    if (!used) unseenUse(target, testInfo, `the lengths and entropy of ${SIXTY_FOUR_CHAR_SECRETS.join(', ')}`);
   });
 
   test('.env.production created with secure values (no placeholder left)', verifies('PRE-SECCONF-3'), async ({ target, evidence }, testInfo) => {
@@ -50,9 +70,11 @@ test.describe('Security configuration', () => {
     if (!p) return;
     expect(existsSync(p), `${p} does not exist: create it with scripts/generate-env.sh`).toBe(true);
     const env = envMap(p);
-    const c = merge([checkNoPlaceholders(env), ...SIXTY_FOUR_CHAR_SECRETS.map((k) => checkSecret(env, k)), ...passwordKeys(env).map((k) => checkPassword(env, k))]);
-    await evidence('secure values', c.details.join('\n'));
+    const used = consumed(target, env, [...SIXTY_FOUR_CHAR_SECRETS, ...passwordKeys(env)]);
+    const c = merge([checkNoPlaceholders(env), ...SIXTY_FOUR_CHAR_SECRETS.map((k) => checkSecret(env, k)), ...passwordKeys(env).map((k) => checkPassword(env, k)), ...(used ? [used] : [])]);
+    await evidence('secure values', [...c.details, ...c.problems].join('\n'));
     expect(c.problems).toHaveNoProblems('.env.production values');
+    if (!used) unseenUse(target, testInfo, 'the values of .env.production');
   });
 
   test('secret files have mode 600 and the right owner', verifies('PRE-SECCONF-4'), async ({ target, evidence }, testInfo) => {
