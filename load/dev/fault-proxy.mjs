@@ -13,15 +13,14 @@
 import { createServer, request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 
-const args = process.argv.slice(2);
-const arg = (name, def) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : def;
-};
-const port = Number(arg('--port', '18090'));
-const upstream = new URL(arg('--upstream', 'http://127.0.0.1:8080'));
-const ca = arg('--ca') ? readFileSync(arg('--ca')) : undefined;
+const { values: opt } = parseArgs({
+  options: { port: { type: 'string', default: '18090' }, upstream: { type: 'string', default: 'http://127.0.0.1:8080' }, ca: { type: 'string' } },
+});
+const port = Number(opt.port);
+const upstream = new URL(opt.upstream);
+const ca = opt.ca ? readFileSync(opt.ca) : undefined;
 const QUERY_DELAY_MS = Number(process.env.FAULT_QUERY_DELAY_MS ?? 0);
 const FAIL_UPLOADS = process.env.FAULT_FAIL_UPLOADS === '1';
 

@@ -16,15 +16,12 @@
 import { createServer as createHttp } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
 import { randomUUID } from 'node:crypto';
 
-const args = process.argv.slice(2);
-const arg = (name, def) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : def;
-};
-const port = Number(arg('--port', '18080'));
-const tlsDir = arg('--tls-dir');
+const { values: opt } = parseArgs({ options: { port: { type: 'string', default: '18080' }, 'tls-dir': { type: 'string' } } });
+const port = Number(opt.port);
+const tlsDir = opt['tls-dir'];
 const QUERY_DELAY_MS = Number(process.env.STANDIN_QUERY_DELAY_MS ?? 0);
 const FAIL_UPLOADS = process.env.STANDIN_FAIL_UPLOADS === '1';
 const QUERY_STATUS = Number(process.env.STANDIN_QUERY_STATUS ?? 0);
