@@ -7,8 +7,12 @@ prepareContainerRuntimeEnv();
 
 const results = resultsSettings();
 
-/** The system Chromium (Debian's package) where it is installed, unless RAG_USE_PLAYWRIGHT_BROWSER=1; else Playwright's own. */
-const SYSTEM_CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
+/**
+ * The system Chromium (Debian's package, a GitHub runner's Chromium or Google Chrome) where it is installed, unless
+ * RAG_USE_PLAYWRIGHT_BROWSER=1; else Playwright's own. scripts/setup-plan.ts lists the same paths (BROWSER_CANDIDATES).
+ */
+const SYSTEM_CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable']
+  .find((p) => existsSync(p));
 const launchOptions = {
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   ...(usePlaywrightBrowser() ? {} : SYSTEM_CHROMIUM ? { executablePath: SYSTEM_CHROMIUM } : {}),

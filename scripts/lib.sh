@@ -1,4 +1,6 @@
 # Shared functions for scripts/setup. Each function either succeeds or calls die() with what to do.
+# What to install, start, link or build is decided by scripts/setup-plan.ts (plan_setup sets the PLAN_* variables);
+# these functions carry it out.
 say() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
@@ -10,48 +12,15 @@ step() {
   say "   $name: done in $(( $(date +%s) - t0 ))s"
 }
 
-DEBIAN_PACKAGES=(docker.io docker-compose mmdebstrap chromium apache2-utils wrk openssl iptables ca-certificates curl git wget testssl.sh logrotate)
-
+# The plan needs Node.js (it is TypeScript, run with tsx from the npm packages); everything else it decides.
 check_host() {
-  [ "$(id -u)" = 0 ] || die "scripts/setup must run as root (it installs Debian packages and starts the Docker engine). Re-run with sudo, or install ${DEBIAN_PACKAGES[*]} yourself and start dockerd."
-  command -v apt-get >/dev/null 2>&1 || die "this is not a Debian-like system (no apt-get). Install Docker, docker-compose, mmdebstrap and Chromium by hand, then run with RAG_SETUP_SKIP_DEBIAN=1."
   command -v node >/dev/null 2>&1 || die "Node.js is not installed. Install Node.js 20 or newer."
   local major; major=$(node -p 'process.versions.node.split(".")[0]')
   [ "$major" -ge 20 ] || die "Node.js $(node --version) is too old; rag-gate needs Node.js 20 or newer."
+  command -v npm >/dev/null 2>&1 || die "npm is not installed (it comes with Node.js; Debian's nodejs package needs the npm package beside it)."
   local free_kb; free_kb=$(df -Pk "$ROOT" | awk 'NR==2 {print $4}')
   [ "$free_kb" -ge $((5 * 1024 * 1024)) ] || die "only $((free_kb / 1024)) MB free under $ROOT; the images and the stack need at least 5 GB. Free some space (docker system prune, old reports) and re-run."
   say "   node $(node --version), $(nproc) cores, $((free_kb / 1024 / 1024)) GB free"
-}
-
-install_debian_packages() {
-  [ "${RAG_SETUP_SKIP_DEBIAN:-0}" = 1 ] && { say "   skipped (RAG_SETUP_SKIP_DEBIAN=1)"; return; }
-  local missing=()
-  for p in "${DEBIAN_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-  done
-  if [ ${#missing[@]} -eq 0 ]; then say "   all present"; return; fi
-  say "   installing: ${missing[*]}"
-  apt-get update -qq || die "apt-get update failed: check the network and /etc/apt/sources.list"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/rag-gate-apt.log 2>&1 \
-    || { tail -20 /tmp/rag-gate-apt.log >&2; die "apt-get install ${missing[*]} failed (log: /tmp/rag-gate-apt.log)"; }
-}
-
-start_docker_engine() {
-  if docker info >/dev/null 2>&1; then say "   engine already running: $(docker version -f '{{.Server.Version}}')"; return; fi
-  command -v dockerd >/dev/null 2>&1 || die "no dockerd on this machine: install the docker.io package (apt-get install docker.io)."
-  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-    systemctl start docker || true
-  elif command -v service >/dev/null 2>&1 && [ -x /etc/init.d/docker ] && [ -d /run/systemd/system ]; then
-    service docker start || true
-  fi
-  if ! docker info >/dev/null 2>&1; then
-    say "   no init system to start it: starting dockerd in the background (log: /var/log/rag-gate-dockerd.log)"
-    nohup dockerd >/var/log/rag-gate-dockerd.log 2>&1 &
-  fi
-  local i
-  for i in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
-  docker info >/dev/null 2>&1 || { tail -20 /var/log/rag-gate-dockerd.log >&2 2>/dev/null; die "the Docker engine did not start within 60 s (see the lines above and /var/log/rag-gate-dockerd.log). Common causes: no cgroup or overlay support in this kernel, iptables missing, another dockerd holding /var/run/docker.pid."; }
-  say "   engine running: $(docker version -f '{{.Server.Version}}')"
 }
 
 install_npm_packages() {
@@ -62,6 +31,68 @@ install_npm_packages() {
   # and libpq packages) try to download files or build native code that this kind of machine cannot.
   npm ci --no-audit --no-fund --loglevel=error --ignore-scripts || die "npm ci failed: check access to the npm registry"
   echo "$want" > "$stamp"
+}
+
+# One line per decision (engine, compose, browser, tools, k6, ...), then the PLAN_* variables for the steps below.
+plan_setup() {
+  local plan_file rc=0
+  plan_file=$(mktemp)
+  node_modules/.bin/tsx scripts/setup-plan.ts --prefix '[setup]    ' --shell "$plan_file" "${PLAN_ARGS[@]}" || rc=$?
+  [ -s "$plan_file" ] || { rm -f "$plan_file"; die "scripts/setup-plan.ts failed (exit $rc; see above)"; }
+  # shellcheck source=/dev/null
+  . "$plan_file"
+  rm -f "$plan_file"
+  [ "$PLAN_OK" = 1 ] || die "this machine lacks what the lines above name, and the set-up cannot provide it here; each line says how to provide it."
+}
+
+planned_build() { [[ " $PLAN_BUILD " == *" $1 "* ]]; }
+
+install_distro_packages() {
+  if [ -z "$PLAN_PACKAGES" ]; then
+    if [ "${RAG_SETUP_SKIP_DEBIAN:-0}" = 1 ]; then say "   skipped (RAG_SETUP_SKIP_DEBIAN=1)"; else say "   all present"; fi
+    return
+  fi
+  local missing
+  read -r -a missing <<<"$PLAN_PACKAGES"
+  say "   installing: ${missing[*]}${PLAN_SUDO:+ (with sudo)}"
+  $PLAN_SUDO apt-get update -qq || die "apt-get update failed: check the network and /etc/apt/sources.list"
+  $PLAN_SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/tmp/rag-gate-apt.log 2>&1 \
+    || { tail -20 /tmp/rag-gate-apt.log >&2; die "apt-get install ${missing[*]} failed (log: /tmp/rag-gate-apt.log)"; }
+}
+
+start_docker_engine() {
+  if docker info >/dev/null 2>&1; then say "   engine already running: $(docker version -f '{{.Server.Version}}')"; return; fi
+  if [ -z "$PLAN_ENGINE" ]; then say "   not starting one (the plan says why)"; return; fi
+  command -v dockerd >/dev/null 2>&1 || [ -x /usr/sbin/dockerd ] || die "no dockerd on this machine: install the docker.io package (apt-get install docker.io)."
+  if [ "$PLAN_ENGINE" = systemd ]; then
+    $PLAN_SUDO systemctl start docker || true
+  fi
+  if ! $PLAN_SUDO docker info >/dev/null 2>&1; then
+    say "   no init system to start it: starting dockerd in the background (log: /var/log/rag-gate-dockerd.log)"
+    if [ -z "$PLAN_SUDO" ]; then
+      nohup dockerd >/var/log/rag-gate-dockerd.log 2>&1 &
+    else
+      sudo sh -c 'nohup dockerd >/var/log/rag-gate-dockerd.log 2>&1 &'
+    fi
+  fi
+  local i
+  for i in $(seq 1 60); do $PLAN_SUDO docker info >/dev/null 2>&1 && break; sleep 1; done
+  $PLAN_SUDO docker info >/dev/null 2>&1 || { tail -20 /var/log/rag-gate-dockerd.log >&2 2>/dev/null; die "the Docker engine did not start within 60 s (see the lines above and /var/log/rag-gate-dockerd.log). Common causes: no cgroup or overlay support in this kernel, iptables missing, another dockerd holding /var/run/docker.pid."; }
+  say "   engine running: $($PLAN_SUDO docker version -f '{{.Server.Version}}')"
+}
+
+# The suite runs Compose as `docker-compose` (Testcontainers' standalone mode, the rollback drill); the v2 plugin's
+# binary runs standalone under that name.
+link_compose() {
+  $PLAN_SUDO ln -sfn "$PLAN_COMPOSE_LINK" /usr/local/bin/docker-compose || die "could not link /usr/local/bin/docker-compose to $PLAN_COMPOSE_LINK"
+  local v; v=$(/usr/local/bin/docker-compose version --short 2>/dev/null) || die "/usr/local/bin/docker-compose (-> $PLAN_COMPOSE_LINK) does not run"
+  say "   /usr/local/bin/docker-compose -> $PLAN_COMPOSE_LINK ($v)"
+}
+
+install_playwright_chromium() {
+  local args=(install)
+  [ "$PLAN_PLAYWRIGHT_CHROMIUM" = with-deps ] && args+=(--with-deps)
+  node_modules/.bin/playwright "${args[@]}" chromium || die "npx playwright ${args[*]} chromium failed: check access to Playwright's CDN (or install a Chromium at /usr/bin/chromium)"
 }
 
 build_base_image() {
