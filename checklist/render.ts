@@ -288,8 +288,8 @@ export function renderMarkdown(checklist: Checklist, result: GateResult, reports
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** Status names for people and screen readers (the marks' text alternative). */
-const LABELS: Record<Status, string> = {
+/** Status names for people and screen readers (the marks' text alternative); also the job summary's column heads. */
+export const LABELS: Record<Status, string> = {
   passed: 'passed',
   failed: 'failed',
   not_verified: 'not verified',

@@ -10,11 +10,7 @@ import { requireEnv, summaryWriter } from './lib.ts';
 
 export const options: Options = {
   scenarios: {
-    bench: {
-      executor: 'constant-vus',
-      vus: Number(__ENV.CONNECTIONS || 10),
-      duration: __ENV.DURATION || '10s',
-    },
+    bench: { executor: 'constant-vus', vus: Number(__ENV.CONNECTIONS || 10), duration: __ENV.DURATION || '10s' },
   },
   discardResponseBodies: true,
   // Fewer tags per sample: less work for k6's metrics pipeline (about 10 % more requests/s on 2 cores).

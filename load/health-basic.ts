@@ -20,12 +20,7 @@ const healthOk = new Counter('health_ok');
 
 export const options: Options = {
   scenarios: {
-    ab: {
-      executor: 'shared-iterations',
-      vus: BASIC_LOAD_CONCURRENCY,
-      iterations: BASIC_LOAD_REQUESTS,
-      maxDuration: '2m',
-    },
+    ab: { executor: 'shared-iterations', vus: BASIC_LOAD_CONCURRENCY, iterations: BASIC_LOAD_REQUESTS, maxDuration: '2m' },
   },
   thresholds: { ...K6_THRESHOLDS.health },
   // ab keeps no connection alive unless -k is given; keep k6 comparable (one connection per request).

@@ -15,6 +15,7 @@
  * TLS checks of the checklist are made elsewhere (Phase 4) with verification on.
  */
 import exec from 'k6/execution';
+import http, { type Params } from 'k6/http';
 import {
   BASIC_LOAD_MAX_ERROR_RATE,
   BASIC_LOAD_REQUESTS,
@@ -158,6 +159,17 @@ export function parseJson(body: unknown): unknown {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * POST /api/v1/documents/upload of one text document (multipart field `files`; `params` carry the X-API-Key and the
+ * endpoint tag): the answer, the doc_id it names and the error it carries although its status may say success – a
+ * 2xx with {"detail": ...} accepted nothing.
+ */
+export function uploadDocument(base: string, doc: { filename: string; text: string }, params: Params) {
+  const res = http.post(`${base}/api/v1/documents/upload`, { files: http.file(doc.text, doc.filename, 'text/plain') }, params);
+  const json = parseJson(res.body);
+  return { res, docId: findDocId(json), error: errorShape(json) };
 }
 
 /**

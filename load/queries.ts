@@ -24,8 +24,6 @@ import { CONCURRENT_QUERIES, QUERIES_PER_CLIENT } from '../core/thresholds.ts';
 import {
   answerProblem,
   baseUrl,
-  errorShape,
-  findDocId,
   K6_THRESHOLDS,
   parseJson,
   result,
@@ -35,6 +33,7 @@ import {
   summaryWriter,
   tagged,
   type Seed,
+  uploadDocument,
 } from './lib.ts';
 import { questionFor, QUESTIONS, seedDocument } from './documents.ts';
 
@@ -48,12 +47,7 @@ const queryAnswersOk = new Counter('query_answers_ok');
 
 export const options: Options = {
   scenarios: {
-    queries: {
-      executor: 'per-vu-iterations',
-      vus: CONCURRENT_QUERIES,
-      iterations: PER_CLIENT,
-      maxDuration: '5m',
-    },
+    queries: { executor: 'per-vu-iterations', vus: CONCURRENT_QUERIES, iterations: PER_CLIENT, maxDuration: '5m' },
   },
   thresholds: K6_THRESHOLDS.queries(CONCURRENT_QUERIES * PER_CLIENT),
   // Seeding waits up to SEARCHABLE_WAIT_MS for the seed to be cited (k6's default setup timeout is 60 s).
@@ -85,11 +79,8 @@ export function setup(): SetupData {
   }
   const seed = seedDocument(`${Date.now().toString(36)}`);
   const t0 = Date.now();
-  const up = http.post(`${base}/api/v1/documents/upload`, { files: http.file(seed.text, seed.filename, 'text/plain') }, tagged('seed', { name: 'upload', headers: apiKeyHeader() }));
-  const upJson = parseJson(up.body);
-  const docId = findDocId(upJson);
+  const { res: up, docId, error: upError } = uploadDocument(base, seed, tagged('seed', { name: 'upload', headers: apiKeyHeader() }));
   if (up.status < 200 || up.status >= 300) seedingFailed(base, `upload answered ${up.status || `nothing (${up.error})`}: ${short(up.body)}`, docId);
-  const upError = errorShape(upJson);
   if (upError) seedingFailed(base, `upload answered ${up.status} with an error in the body (${upError})`, docId);
   if (!docId) seedingFailed(base, `upload answered ${up.status} without a doc_id: ${short(up.body)}`);
 

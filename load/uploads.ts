@@ -19,10 +19,7 @@ import { MAX_UPLOAD_TO_SEARCHABLE_MS, SIMULTANEOUS_UPLOADS } from '../core/thres
 import {
   answerProblem,
   baseUrl,
-  errorShape,
-  findDocId,
   K6_THRESHOLDS,
-  parseJson,
   REQUEST_TIMEOUT,
   requireEnv,
   result as report,
@@ -31,6 +28,7 @@ import {
   STATUS_POLL_INTERVAL_MS,
   summaryWriter,
   tagged,
+  uploadDocument,
 } from './lib.ts';
 import { questionFor, typicalDocument } from './documents.ts';
 
@@ -44,12 +42,7 @@ const WAIT_LIMIT_MS = SEARCHABLE_WAIT_MS;
 
 export const options: Options = {
   scenarios: {
-    uploads: {
-      executor: 'per-vu-iterations',
-      vus: SIMULTANEOUS_UPLOADS,
-      iterations: 1,
-      maxDuration: `${Math.ceil(WAIT_LIMIT_MS / 1000) + 60}s`,
-    },
+    uploads: { executor: 'per-vu-iterations', vus: SIMULTANEOUS_UPLOADS, iterations: 1, maxDuration: `${Math.ceil(WAIT_LIMIT_MS / 1000) + 60}s` },
   },
   thresholds: { ...K6_THRESHOLDS.uploads },
   summaryTrendStats: ['min', 'avg', 'med', 'p(90)', 'p(95)', 'max', 'count'],
@@ -77,15 +70,8 @@ function result(r: Record<string, unknown>): void {
 export default function (data: SetupData): void {
   const doc = typicalDocument(data.runId, exec.vu.idInTest);
   const t0 = Date.now();
-  const up = http.post(
-    `${data.base}/api/v1/documents/upload`,
-    { files: http.file(doc.text, doc.filename, 'text/plain') },
-    tagged('upload', { headers: apiKeyHeader(), timeout: REQUEST_TIMEOUT }),
-  );
-  const upJson = parseJson(up.body);
-  const docId = findDocId(upJson);
   // A 2xx that carries an error ({"detail": ...}) accepted nothing.
-  const upError = errorShape(upJson);
+  const { res: up, docId, error: upError } = uploadDocument(data.base, doc, tagged('upload', { headers: apiKeyHeader(), timeout: REQUEST_TIMEOUT }));
   const uploaded = check(up, { 'upload answers 2xx with a doc_id and no error': (r) => r.status >= 200 && r.status < 300 && !!docId && !upError }, { endpoint: 'upload' });
   if (!uploaded || !docId) {
     result({ ok: false, stage: 'upload', status: up.status, ms: Date.now() - t0, ...(upError ? { why: `error in the body (${upError})` } : {}), body: short(up.body, 300) });

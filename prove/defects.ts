@@ -26,6 +26,33 @@ const RULES = 'monitoring/prometheus/rules/rag-alerts.yml';
 const PROD = 'docker-compose.production.yml';
 const MON = 'docker-compose.monitoring.yml';
 
+/**
+ * A wrong value in the copy's .env.production (`value` may derive from the copy's own values), which the
+ * Pre-Deployment checks read: PRE-SECCONF-3 (".env.production created with secure values") may fail with any of them.
+ */
+function wrongEnv(key: string, value: string | ((dir: string) => string), defect: Omit<Defect, 'projects' | 'apply'>): Defect {
+  return {
+    ...defect,
+    mayAlsoFail: ['PRE-SECCONF-3', ...(defect.mayAlsoFail ?? [])],
+    projects: ['prerequisites'],
+    apply: (d) => setEnv(d, key, typeof value === 'string' ? value : value(d)),
+  };
+}
+
+/**
+ * An alert rule of rag-alerts.yml weakened or deleted: its MON-ALERTS line and PRE-MONSTACK-3 ("Alert rules defined
+ * and tested") fail; MON-GRAFANA-4 ("Custom alerts configured and tested") may fail with them.
+ */
+function weakAlertRule(item: string, from: string | RegExp, to: string, defect: Pick<Defect, 'id' | 'title'>): Defect {
+  return {
+    ...defect,
+    expect: [item, 'PRE-MONSTACK-3'],
+    mayAlsoFail: ['MON-GRAFANA-4'],
+    projects: ['prerequisites', 'monitoring'],
+    apply: (d) => replaceIn(d, RULES, from, to),
+  };
+}
+
 export const CONFIG_DEFECTS: Defect[] = [
   // --- secrets and permissions (Pre-Deployment › Security Setup, Configuration Files) ---
   {
@@ -37,64 +64,45 @@ export const CONFIG_DEFECTS: Defect[] = [
     fast: true,
     apply: (d) => chmod(d, '.env.production', 0o644),
   },
-  {
+  wrongEnv('JWT_SECRET', (d) => getEnv(d, 'JWT_SECRET').slice(0, 32), {
     id: 'jwt-32-chars',
     title: 'JWT_SECRET only 32 characters',
     expect: ['PRE-SECCONF-2', 'PRE-ENV-2.3'],
-    mayAlsoFail: ['PRE-SECCONF-3'],
-    projects: ['prerequisites'],
     fast: true,
-    apply: (d) => setEnv(d, 'JWT_SECRET', getEnv(d, 'JWT_SECRET').slice(0, 32)),
-  },
-  {
+  }),
+  wrongEnv('LOG_LEVEL', 'DEBUG', {
     id: 'log-level-debug',
     title: 'LOG_LEVEL=DEBUG in production',
     expect: ['PRE-ENV-2.8'],
-    mayAlsoFail: ['PRE-SECCONF-3'],
-    projects: ['prerequisites'],
     fast: true,
-    apply: (d) => setEnv(d, 'LOG_LEVEL', 'DEBUG'),
-  },
-  {
+  }),
+  wrongEnv('SSL_ENABLED', 'false', {
     id: 'ssl-disabled',
     title: 'SSL_ENABLED=false',
     expect: ['PRE-ENV-2.7'],
-    mayAlsoFail: ['PRE-SECCONF-3'],
-    projects: ['prerequisites'],
-    apply: (d) => setEnv(d, 'SSL_ENABLED', 'false'),
-  },
-  {
+  }),
+  wrongEnv('SECRET_KEY', 'CHANGE_ME', {
     id: 'placeholder-secret-key',
     title: 'SECRET_KEY left at the template placeholder',
     expect: ['PRE-ENV-2.1', 'PRE-SECCONF-2'],
-    mayAlsoFail: ['PRE-SECCONF-3', 'PRE-ENV-1'],
-    projects: ['prerequisites'],
-    apply: (d) => setEnv(d, 'SECRET_KEY', 'CHANGE_ME'),
-  },
-  {
+    mayAlsoFail: ['PRE-ENV-1'],
+  }),
+  wrongEnv('JWT_SECRET', (d) => getEnv(d, 'API_SECRET_KEY'), {
     id: 'shared-secret',
     title: 'API_SECRET_KEY reused as JWT_SECRET',
     expect: ['PRE-SECCONF-2'],
-    mayAlsoFail: ['PRE-SECCONF-3', 'PRE-ENV-2.2', 'PRE-ENV-2.3'],
-    projects: ['prerequisites'],
-    apply: (d) => setEnv(d, 'JWT_SECRET', getEnv(d, 'API_SECRET_KEY')),
-  },
-  {
+    mayAlsoFail: ['PRE-ENV-2.2', 'PRE-ENV-2.3'],
+  }),
+  wrongEnv('REDIS_PASSWORD', 'redis2024', {
     id: 'weak-redis-password',
     title: 'REDIS_PASSWORD is a guessable word',
     expect: ['PRE-ENV-2.4', 'PRE-SECCONF-1'],
-    mayAlsoFail: ['PRE-SECCONF-3'],
-    projects: ['prerequisites'],
-    apply: (d) => setEnv(d, 'REDIS_PASSWORD', 'redis2024'),
-  },
-  {
+  }),
+  wrongEnv('GRAFANA_PASSWORD', 'admin', {
     id: 'weak-grafana-password',
     title: 'GRAFANA_PASSWORD=admin',
     expect: ['PRE-ENV-2.5', 'PRE-SECCONF-1'],
-    mayAlsoFail: ['PRE-SECCONF-3'],
-    projects: ['prerequisites'],
-    apply: (d) => setEnv(d, 'GRAFANA_PASSWORD', 'admin'),
-  },
+  }),
   {
     // The backend's env_file line "cleaned up" and the values it needs to start copied into its environment: the
     // stack runs, .env.production looks perfect – and the backend reads none of it (a rotated secret never arrives;
@@ -260,30 +268,18 @@ export const CONFIG_DEFECTS: Defect[] = [
     projects: ['prerequisites'],
     apply: (d) => chmod(d, 'scripts/backup.sh', 0o644),
   },
-  {
+  weakAlertRule('MON-ALERTS-1', 'node_memory_MemTotal_bytes) * 100 > 85', 'node_memory_MemTotal_bytes) * 100 > 95', {
     id: 'memory-alert-95',
     title: 'memory alert threshold 95 % instead of 85 %',
-    expect: ['MON-ALERTS-1', 'PRE-MONSTACK-3'],
-    mayAlsoFail: ['MON-GRAFANA-4'],
-    projects: ['prerequisites', 'monitoring'],
-    apply: (d) => replaceIn(d, RULES, 'node_memory_MemTotal_bytes) * 100 > 85', 'node_memory_MemTotal_bytes) * 100 > 95'),
-  },
-  {
+  }),
+  weakAlertRule('MON-ALERTS-2', /      - alert: HighCPUUsage\n[\s\S]*?(?=      - alert: )/, '', {
     id: 'cpu-alert-missing',
     title: 'the high-CPU alert rule deleted',
-    expect: ['MON-ALERTS-2', 'PRE-MONSTACK-3'],
-    mayAlsoFail: ['MON-GRAFANA-4'],
-    projects: ['prerequisites', 'monitoring'],
-    apply: (d) => replaceIn(d, RULES, /      - alert: HighCPUUsage\n[\s\S]*?(?=      - alert: )/, ''),
-  },
-  {
+  }),
+  weakAlertRule('MON-ALERTS-4', 'sum(rate(rag_queries_total[5m])) > 0.05', 'sum(rate(rag_queries_total[5m])) > 0.5', {
     id: 'query-failure-alert-50',
     title: 'query failure alert at 50 % instead of 5 %',
-    expect: ['MON-ALERTS-4', 'PRE-MONSTACK-3'],
-    mayAlsoFail: ['MON-GRAFANA-4'],
-    projects: ['prerequisites', 'monitoring'],
-    apply: (d) => replaceIn(d, RULES, 'sum(rate(rag_queries_total[5m])) > 0.05', 'sum(rate(rag_queries_total[5m])) > 0.5'),
-  },
+  }),
   {
     id: 'no-webhook-receiver',
     title: 'Alertmanager has no webhook receiver',

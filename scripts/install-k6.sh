@@ -8,20 +8,13 @@
 # Idempotent: skips the build when .tools/bin/k6 already reports the pinned version.
 set -Eeuo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/lib.sh
+. "$ROOT/scripts/lib.sh"
 K6_MODULE="go.k6.io/k6"
 K6_VERSION="${K6_VERSION:-v1.8.1}"
-BIN_DIR="$ROOT/.tools/bin"
-K6="$BIN_DIR/k6"
+go_tool k6 "$K6_VERSION" version K6_FORCE
 
-say() { printf '[install-k6] %s\n' "$*"; }
-die() { printf '[install-k6] ERROR: %s\n' "$*" >&2; exit 1; }
-
-installed_version() { [ -x "$K6" ] && "$K6" version 2>/dev/null | head -1 | grep -oE 'v[0-9]+\.[0-9]+\.[0-9]+' | head -1; }
-
-if [ "${K6_FORCE:-0}" != 1 ] && [ "$(installed_version || true)" = "$K6_VERSION" ]; then
-  say "k6 $K6_VERSION already built at ${K6#"$ROOT"/} (K6_FORCE=1 rebuilds)"
-  exit 0
-fi
+go_tool_built && exit 0
 
 command -v go >/dev/null 2>&1 || die "Go is not installed (k6 is built from source with the Go toolchain).
   k6 $K6_VERSION needs Go >= 1.25; any Go >= 1.21 on PATH fetches that toolchain itself through the module
@@ -42,14 +35,6 @@ fi
 need_go=$(printf '%s' "$resolve_out" | sed -n 's/.*"GoVersion": "\([^"]*\)".*/\1/p')
 [ -n "$need_go" ] && say "$K6_MODULE@$K6_VERSION needs go >= $need_go"
 
-mkdir -p "$BIN_DIR"
-say "building $K6_MODULE@$K6_VERSION into ${BIN_DIR#"$ROOT"/} (a few minutes on 2 cores; runs under nice)"
-t0=$(date +%s)
-# CGO off: a static binary that does not depend on the host's libc; -trimpath keeps paths out of it.
-if ! GOBIN="$BIN_DIR" CGO_ENABLED=0 nice -n 10 go install -trimpath -ldflags='-s -w' "$K6_MODULE@$K6_VERSION"; then
-  die "go install $K6_MODULE@$K6_VERSION failed after $(( $(date +%s) - t0 ))s (see above). If a module could not be
+go_tool_build "$K6_MODULE" "$K6_MODULE@$K6_VERSION" 'a few minutes' ". If a module could not be
   downloaded, check access to $(go env GOPROXY); if the compiler complained about the Go version, install go >= ${need_go:-1.23}."
-fi
-got=$(installed_version || true)
-[ "$got" = "$K6_VERSION" ] || die "built ${K6#"$ROOT"/} but it reports '${got:-nothing}' instead of $K6_VERSION"
-say "built k6 $got in $(( $(date +%s) - t0 ))s: $("$K6" version | head -1)"
+say "built k6 $K6_VERSION in ${TOOL_BUILD_SECONDS}s: $("$TOOL_BIN_DIR/k6" version | head -1)"

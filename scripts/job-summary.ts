@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { loadChecklist } from '../checklist/load.ts';
 import { PHASES } from '../checklist/model.ts';
 import { repairMojibake } from '../checklist/mojibake.ts';
-import { MARKS } from '../checklist/render.ts';
+import { LABELS, MARKS } from '../checklist/render.ts';
 import { STATUSES, type Status } from '../checklist/results.ts';
 import { REPORTS_DIR } from '../core/paths.ts';
 
@@ -25,15 +25,6 @@ export interface ChecklistJson {
   verdict: { result: string; exitCode: number; blockingLeaves: string[]; runErrors: string[]; advisory?: string[] };
   items: Array<{ id: string; text: string; phase: string; parent: string | null; required: boolean; status: Status; reason: string | null }>;
 }
-
-const HEADS: Record<Status, string> = {
-  passed: 'passed',
-  failed: 'failed',
-  not_verified: 'not verified',
-  attested: 'attested',
-  waived: 'waived',
-  not_run: 'not run',
-};
 
 /** The failed lines listed in full; the rest are counted (the checklist files have them all). */
 export const MAX_FAILED_LINES = 40;
@@ -78,7 +69,7 @@ export function summaryMarkdown(report: ChecklistJson, titles: ReadonlyMap<strin
   out.push(`**${inline(report.checklist.title, 200)}** · ${facts} · ${leaves.length} checkboxes`, '');
 
   const phases = [...PHASES, ...new Set(leaves.map((i) => i.phase).filter((p) => !(PHASES as readonly string[]).includes(p)))];
-  out.push(`| phase | ${STATUSES.map((s) => `${MARKS[s]} ${HEADS[s]}`).join(' | ')} |`, `|---|${STATUSES.map(() => '---:').join('|')}|`);
+  out.push(`| phase | ${STATUSES.map((s) => `${MARKS[s]} ${LABELS[s]}`).join(' | ')} |`, `|---|${STATUSES.map(() => '---:').join('|')}|`);
   for (const phase of phases) {
     const mine = leaves.filter((i) => i.phase === phase);
     if (!mine.length) continue;

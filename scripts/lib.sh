@@ -1,8 +1,11 @@
-# Shared functions for scripts/setup. Each function either succeeds or calls die() with what to do.
+# Shared functions for scripts/setup and the Go tool builds it runs (scripts/install-k6.sh, scripts/install-actionlint.sh).
+# Each function either succeeds or calls die() with what to do.
 # What to install, start, link or build is decided by scripts/setup-plan.ts (plan_setup sets the PLAN_* variables);
 # these functions carry it out.
-say() { printf '[setup] %s\n' "$*"; }
-die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# Every line names the script that says it: [setup], or the SAY_TAG a sourcing script sets (go_tool sets it).
+say() { printf '[%s] %s\n' "${SAY_TAG:-setup}" "$*"; }
+die() { printf '[%s] ERROR: %s\n' "${SAY_TAG:-setup}" "$*" >&2; exit 1; }
 
 step() {
   local name="$1"; shift
@@ -101,4 +104,43 @@ build_base_image() {
 
 build_reference_images() {
   node_modules/.bin/tsx scripts/build-images.ts || die "building the reference images failed (see above)"
+}
+
+# ---- Go tools: a pinned tool built from source into .tools/bin with `go install` (only the Go module proxy is needed)
+
+# go_tool NAME PIN VERSION_ARG FORCE_VAR: the tool the functions below build. NAME is the binary (.tools/bin/NAME) and
+# the script's tag (install-NAME); `NAME VERSION_ARG` prints its version; FORCE_VAR=1 in the environment rebuilds it.
+go_tool() {
+  TOOL="$1" TOOL_VERSION="$2" TOOL_VERSION_ARG="$3" TOOL_FORCE="$4"
+  TOOL_BIN_DIR="$ROOT/.tools/bin"
+  SAY_TAG="install-$TOOL"
+}
+
+# The version .tools/bin/$TOOL reports (vX.Y.Z); nothing when it is missing or says none.
+go_tool_version() {
+  [ -x "$TOOL_BIN_DIR/$TOOL" ] && "$TOOL_BIN_DIR/$TOOL" "$TOOL_VERSION_ARG" 2>/dev/null | head -1 | grep -oE 'v[0-9]+\.[0-9]+\.[0-9]+' | head -1
+}
+
+# True, and says so, when .tools/bin/$TOOL already reports the pin and no rebuild is asked for: the build is skipped.
+go_tool_built() {
+  [ "${!TOOL_FORCE:-0}" != 1 ] && [ "$(go_tool_version || true)" = "$TOOL_VERSION" ] || return 1
+  say "$TOOL $TOOL_VERSION already built at ${TOOL_BIN_DIR#"$ROOT"/}/$TOOL ($TOOL_FORCE=1 rebuilds)"
+}
+
+# go_tool_build PACKAGE WHAT DURATION FAILURE_HINT: `go install PACKAGE@$TOOL_VERSION` into .tools/bin under nice, said
+# as "building WHAT into .tools/bin (DURATION on 2 cores ...)"; a failed build dies with FAILURE_HINT after "(see above)".
+# The binary must then report the pin. TOOL_BUILD_SECONDS: how long it took.
+go_tool_build() {
+  local package="$1" what="$2" duration="$3" failure_hint="$4" t0 got
+  mkdir -p "$TOOL_BIN_DIR"
+  say "building $what into ${TOOL_BIN_DIR#"$ROOT"/} ($duration on 2 cores; runs under nice)"
+  t0=$(date +%s)
+  # CGO off: a static binary that does not depend on the host's libc; -trimpath keeps paths out of it.
+  # `go install module@version` records the version in the binary's build info, which its version command prints.
+  if ! GOBIN="$TOOL_BIN_DIR" CGO_ENABLED=0 nice -n 10 go install -trimpath -ldflags='-s -w' "$package@$TOOL_VERSION"; then
+    die "go install $package@$TOOL_VERSION failed after $(( $(date +%s) - t0 ))s (see above)$failure_hint"
+  fi
+  got=$(go_tool_version || true)
+  [ "$got" = "$TOOL_VERSION" ] || die "built ${TOOL_BIN_DIR#"$ROOT"/}/$TOOL but it reports '${got:-nothing}' instead of $TOOL_VERSION"
+  TOOL_BUILD_SECONDS=$(( $(date +%s) - t0 ))
 }

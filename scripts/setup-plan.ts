@@ -111,40 +111,33 @@ export interface Tool {
   why: string;
 }
 
+/** The tools one use needs, in the order the plan lists them. */
+function neededFor(use: Tool['use'], tools: Array<Omit<Tool, 'use'>>): Tool[] {
+  return tools.map((t) => ({ ...t, use }));
+}
+
 export const TOOLS: readonly Tool[] = [
-  { name: 'mmdebstrap', commands: ['mmdebstrap'], package: 'mmdebstrap', use: 'images', required: true, why: 'building the Debian base image' },
-  {
-    name: 'debian-keyring',
-    file: '/usr/share/keyrings/debian-archive-keyring.gpg',
-    package: 'debian-archive-keyring',
-    use: 'images',
-    required: true,
-    why: 'mmdebstrap\'s check of Debian\'s mirrors',
-  },
-  { name: 'ab', commands: ['ab'], package: 'apache2-utils', use: 'bench', required: false, why: 'npm run bench:load\'s comparison with k6' },
-  { name: 'wrk', commands: ['wrk'], package: 'wrk', use: 'bench', required: false, why: 'npm run bench:load\'s comparison with k6' },
-  { name: 'openssl', commands: ['openssl'], package: 'openssl', use: 'gate', required: true, why: 'the certificate checks' },
-  { name: 'iptables', commands: ['iptables'], package: 'iptables', use: 'gate', required: false, why: 'the host\'s firewall checks' },
-  {
-    name: 'ca-certificates',
-    file: '/etc/ssl/certs/ca-certificates.crt',
-    package: 'ca-certificates',
-    use: 'gate',
-    required: true,
-    why: 'TLS to mirrors and registries',
-  },
-  { name: 'curl', commands: ['curl'], package: 'curl', use: 'gate', required: true, why: 'the health-check tool checks' },
-  { name: 'git', commands: ['git'], package: 'git', use: 'gate', required: true, why: 'the source checkout checks' },
-  { name: 'wget', commands: ['wget'], package: 'wget', use: 'gate', required: false, why: 'the health-check tool checks' },
-  {
-    name: 'testssl.sh',
-    commands: ['testssl', 'testssl.sh'],
-    package: 'testssl.sh',
-    use: 'gate',
-    required: false,
-    why: 'the TLS deep scan (not verified without it)',
-  },
-  { name: 'logrotate', commands: ['logrotate'], package: 'logrotate', use: 'gate', required: false, why: 'the log rotation checks' },
+  ...neededFor('images', [
+    { name: 'mmdebstrap', commands: ['mmdebstrap'], package: 'mmdebstrap', required: true, why: 'building the Debian base image' },
+    { name: 'debian-keyring', file: '/usr/share/keyrings/debian-archive-keyring.gpg', package: 'debian-archive-keyring', required: true,
+      why: 'mmdebstrap\'s check of Debian\'s mirrors' },
+  ]),
+  ...neededFor('bench', [
+    { name: 'ab', commands: ['ab'], package: 'apache2-utils', required: false, why: 'npm run bench:load\'s comparison with k6' },
+    { name: 'wrk', commands: ['wrk'], package: 'wrk', required: false, why: 'npm run bench:load\'s comparison with k6' },
+  ]),
+  ...neededFor('gate', [
+    { name: 'openssl', commands: ['openssl'], package: 'openssl', required: true, why: 'the certificate checks' },
+    { name: 'iptables', commands: ['iptables'], package: 'iptables', required: false, why: 'the host\'s firewall checks' },
+    { name: 'ca-certificates', file: '/etc/ssl/certs/ca-certificates.crt', package: 'ca-certificates', required: true,
+      why: 'TLS to mirrors and registries' },
+    { name: 'curl', commands: ['curl'], package: 'curl', required: true, why: 'the health-check tool checks' },
+    { name: 'git', commands: ['git'], package: 'git', required: true, why: 'the source checkout checks' },
+    { name: 'wget', commands: ['wget'], package: 'wget', required: false, why: 'the health-check tool checks' },
+    { name: 'testssl.sh', commands: ['testssl', 'testssl.sh'], package: 'testssl.sh', required: false,
+      why: 'the TLS deep scan (not verified without it)' },
+    { name: 'logrotate', commands: ['logrotate'], package: 'logrotate', required: false, why: 'the log rotation checks' },
+  ]),
 ];
 
 /** The order scripts/setup has always installed its Debian packages in (one apt-get call); others follow. */

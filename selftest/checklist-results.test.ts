@@ -18,6 +18,7 @@ import { renderHtml, renderJson, renderMarkdown } from '../checklist/render.ts';
 import { evaluate, type EvaluateOptions } from '../checklist/results.ts';
 import { matchers } from '../fixtures/matchers.ts';
 import { checkCauses } from '../scripts/gate.ts';
+import { failureOf } from './helpers.ts';
 
 const checklist = loadChecklist();
 const tmp = mkdtempSync(join(tmpdir(), 'checklist-selftest-'));
@@ -341,14 +342,7 @@ describe('coverage rules', () => {
 describe('the cause on a failed line', () => {
   const expect = baseExpect.extend(matchers);
   /** A failed assertion's message as Playwright's JSON report carries it (`Error: ` + the error's message). */
-  const thrown = (f: () => void): string => {
-    try {
-      f();
-    } catch (e) {
-      return `Error: ${(e as Error).message}`;
-    }
-    throw new Error('the assertion passed');
-  };
+  const thrown = (f: () => void): string => `Error: ${failureOf(f)}`;
   const ansi = (m: string): string => m.split('\n').map((l) => (l ? `\u001b[31m${l}\u001b[39m` : l)).join('\n');
   const headers = ['/', '/health', '/api/v1/documents?limit=1', '/api/v1/no-such-route'].flatMap((p) => ['Strict-Transport-Security', 'Content-Security-Policy'].map((h) => `route (${p}, 200): missing ${h}`));
 

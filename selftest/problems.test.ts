@@ -11,10 +11,11 @@ import { describe, test } from 'node:test';
 import { expect as baseExpect } from '@playwright/test';
 import { REPO_ROOT } from '../core/paths.ts';
 import { groupProblems, listPlaces, shorten, splitSubject, summarizeProblems, SUMMARY_MAX_CHARS } from '../checks/problems.ts';
-import { gradeTls, type TlsFindings } from '../checks/security.ts';
+import { gradeTls } from '../checks/security.ts';
 import { checkDaysLeft, whenExpires } from '../checks/tls.ts';
 import { matchers } from '../fixtures/matchers.ts';
 import { prepareHermeticDeployDir } from '../testcontainers/target.ts';
+import { failureOf, GOOD_TLS } from './helpers.ts';
 
 const ROUTES: Array<[string, string, number]> = [
   ['web UI (anonymous, 401)', '/', 401],
@@ -76,18 +77,10 @@ describe('problem summary (checks/problems.ts)', () => {
 
 describe('toHaveNoProblems (fixtures/matchers.ts)', () => {
   const expect = baseExpect.extend(matchers);
-  const failure = (f: () => void): string => {
-    try {
-      f();
-    } catch (e) {
-      return (e as Error).message;
-    }
-    return '(passed)';
-  };
 
   test('passes on an empty list; fails on problems with the cause first, then the matcher line, then the whole list', () => {
     expect([]).toHaveNoProblems('security headers');
-    const m = failure(() => expect(headerProblems(['Strict-Transport-Security'])).toHaveNoProblems('security headers', { evidence: 'security headers per route' }));
+    const m = failureOf(() => expect(headerProblems(['Strict-Transport-Security'])).toHaveNoProblems('security headers', { evidence: 'security headers per route' }));
     const [summary, hint, ...rest] = m.split('\n\n');
     assert.match(summary!, /^security headers: 7 problems – missing Strict-Transport-Security on web UI/);
     assert.match(hint!, /^expect\(received\)\.toHaveNoProblems\("security headers"\)$/);
@@ -95,8 +88,8 @@ describe('toHaveNoProblems (fixtures/matchers.ts)', () => {
   });
 
   test('anything but a list fails (as toEqual([]) did); .not asks for problems', () => {
-    assert.match(failure(() => expect(undefined).toHaveNoProblems('ports')), /^ports: the check produced no list of problems \(got undefined\)/);
-    assert.match(failure(() => expect([]).not.toHaveNoProblems('ports')), /^ports: expected problems, found none/);
+    assert.match(failureOf(() => expect(undefined).toHaveNoProblems('ports')), /^ports: the check produced no list of problems \(got undefined\)/);
+    assert.match(failureOf(() => expect([]).not.toHaveNoProblems('ports')), /^ports: expected problems, found none/);
     expect(['x']).not.toHaveNoProblems('ports');
   });
 });
@@ -127,16 +120,7 @@ describe('expiry in words (checks/tls.ts)', () => {
   });
 
   test('the TLS grade names an expired certificate the same way', () => {
-    const f: TlsFindings = {
-      protocols: { TLSv1: false, 'TLSv1.1': false, 'TLSv1.2': true, 'TLSv1.3': true },
-      weakCiphersAccepted: [],
-      certTrusted: true,
-      chainComplete: true,
-      nameMatches: true,
-      daysLeft: -3,
-      hsts: 'max-age=31536000',
-    };
-    assert.deepEqual(gradeTls(f, 90).reasons, ['F: certificate expired 2 days ago']);
+    assert.deepEqual(gradeTls({ ...GOOD_TLS, daysLeft: -3 }, 90).reasons, ['F: certificate expired 2 days ago']);
   });
 });
 

@@ -21,8 +21,8 @@ import {
   testsslBlocking,
   uploadRefusalProblem,
   type ObservatoryResult,
-  type TlsFindings,
 } from '../checks/security.ts';
+import { GOOD_TLS } from './helpers.ts';
 
 const GOOD_HEADERS = {
   'strict-transport-security': 'max-age=63072000; includeSubDomains',
@@ -67,16 +67,6 @@ test('CORS: wildcard with credentials and an echoed foreign origin fail; a same-
   assert.match(corsProblems({ 'access-control-allow-origin': evil }, evil).join(), /echoed/);
   assert.match(corsProblems({ 'access-control-allow-origin': 'null' }, evil).join(), /null/);
 });
-
-const GOOD_TLS: TlsFindings = {
-  protocols: { TLSv1: false, 'TLSv1.1': false, 'TLSv1.2': true, 'TLSv1.3': true },
-  weakCiphersAccepted: [],
-  certTrusted: true,
-  chainComplete: true,
-  nameMatches: true,
-  daysLeft: 396,
-  hsts: 'max-age=63072000',
-};
 
 test('TLS grade: A only when everything holds; each defect lowers it', () => {
   assert.deepEqual(gradeTls(GOOD_TLS, 90), { grade: 'A', reasons: [] });
