@@ -129,3 +129,32 @@ export function isLoopback(address: string): boolean {
   const v4 = a.startsWith('::ffff:') ? a.slice('::ffff:'.length) : a;
   return IPV4_LOOPBACK.test(v4);
 }
+
+// What a health endpoint's answer must say (docs/contract.md: /health, /_health, the checklist's curl lines).
+/** The words a health answer says "up" with: a JSON `status` of healthy/ok/up/pass/true, or a text that starts with one. */
+const HEALTHY = /^(healthy|ok|up|pass)$/i;
+
+/**
+ * What is wrong with a health endpoint's 200 answer that has no schema of its own (Nginx's /health, the frontend's
+ * /_health): it must say it is healthy – a JSON object whose `status` is healthy, ok, up, pass or true, or a text
+ * whose first word is one of those. An empty object, an empty body or anything else says nothing. [] = healthy.
+ */
+export function healthAnswerProblems(body: string, what: string): string[] {
+  const text = body.trim();
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    data = undefined;
+  }
+  if (data !== null && typeof data === 'object' && !Array.isArray(data)) {
+    const status = (data as Record<string, unknown>)['status'];
+    if (status === true || (typeof status === 'string' && HEALTHY.test(status.trim()))) return [];
+    return [`${what} answered 200, but its JSON does not say it is healthy (status ${status === undefined ? 'missing' : JSON.stringify(status)}; expected healthy, ok or true): ${text.slice(0, 120)}`];
+  }
+  // Plain text, or a JSON string ("healthy"): its first word.
+  const words = typeof data === 'string' ? data.trim() : data === undefined ? text : '';
+  if (HEALTHY.test(/^[A-Za-z]+/.exec(words)?.[0] ?? '')) return [];
+  return [`${what} answered 200, but its body does not say it is healthy (expected a JSON status of healthy/ok, or the text OK/healthy): ${text.slice(0, 120) || '(empty body)'}`];
+}
+

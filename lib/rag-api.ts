@@ -123,6 +123,15 @@ export function newRunMarker(now = new Date()): string {
   return `raggate-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
+/** A body as JSON, or undefined when it is not JSON. */
+function parseOrUndefined(body: string): unknown {
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -248,7 +257,9 @@ export class RagApi {
     let status = 'unknown';
     while (Date.now() < deadline) {
       const ex = await this.raw(`/api/v1/documents/${encodeURIComponent(docId)}/status`).catch(() => undefined);
-      if (ex?.status === 200) status = (JSON.parse(ex.body) as { status: string }).status;
+      // A 200 without a status (not JSON, `{}`) leaves it unknown: never a crash of the caller.
+      const said = ex?.status === 200 ? (parseOrUndefined(ex.body) as { status?: unknown } | null | undefined)?.status : undefined;
+      if (typeof said === 'string') status = said;
       if (status === 'completed' || status === 'failed') return status;
       await sleep(500);
     }

@@ -12,6 +12,7 @@ import http from 'k6/http';
 import { check } from 'k6';
 import { Counter } from 'k6/metrics';
 import type { Options } from 'k6/options';
+import { healthAnswerProblems } from '../core/contract.ts';
 import { BASIC_LOAD_CONCURRENCY, BASIC_LOAD_PATH, BASIC_LOAD_REQUESTS } from '../core/thresholds.ts';
 import { baseUrl, errorShape, K6_THRESHOLDS, parseJson, REQUEST_TIMEOUT, result, short, summaryWriter, tagged } from './lib.ts';
 
@@ -36,11 +37,10 @@ export function setup(): { url: string } {
 function healthProblem(res: { status: number; body: unknown; error?: string }): string | undefined {
   if (res.status === 0) return `no response (${res.error || 'connection failed'})`;
   if (res.status !== 200) return `HTTP ${res.status}`;
-  const json = parseJson(res.body);
-  const error = errorShape(json);
+  const error = errorShape(parseJson(res.body));
   if (error) return `HTTP 200 with an error in the body (${error})`;
-  const status = json !== null && typeof json === 'object' ? (json as { status?: unknown }).status : undefined;
-  return status === 'unhealthy' ? 'HTTP 200 that says "unhealthy"' : undefined;
+  // The same rule the Phase 2 health lines apply: a 200 `{}` says nothing about health.
+  return healthAnswerProblems(typeof res.body === 'string' ? res.body : '', 'GET /health')[0];
 }
 
 export default function (data: { url: string }): void {

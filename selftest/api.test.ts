@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attributionProblems, containsFact, eventOrderProblems, excerptOccursVerbatim, namesField } from '../checks/answers.ts';
+import { healthAnswerProblems } from '../core/contract.ts';
 import { newRunMarker, type ProgressEvent, type QueryResult } from '../lib/rag-api.ts';
 import { spkiPin } from '../fixtures/browser.ts';
 import { plantedDocuments, QUESTIONS } from '../fixtures/documents/index.ts';
@@ -123,4 +124,24 @@ test('schemas: contract bodies pass, broken ones fail with a reason', () => {
   assert.notEqual(schemaErrors('settings', { similarity_threshold: 2, max_context_tokens: 1, chunk_size: 1, chunk_overlap: 0 }), null);
   assert.equal(schemaErrors('bulk-delete', { success_count: 1, error_count: 0, total_chunks_deleted: 2, errors: [] }), null);
   assert.notEqual(schemaErrors('upload', { documents: [] }), null, 'an upload that accepted nothing is not a success');
+});
+
+test('health answers: the reference\'s own pass, an empty object or body does not (prove:hostile ok-empty)', () => {
+  // reference/deploy/nginx/conf.d/snippets/health.inc and reference/app/src/frontend/main.ts.
+  assert.deepEqual(healthAnswerProblems('{"status":"healthy"}\n', 'Nginx /health'), []);
+  assert.deepEqual(healthAnswerProblems(JSON.stringify({ status: 'ok', service: 'frontend', version: '1.0.0', timestamp: new Date().toISOString() }), '/_health'), []);
+  assert.deepEqual(healthAnswerProblems('{"status": true, "db": true}', '/_health'), []);
+  assert.deepEqual(healthAnswerProblems('OK\n', 'Nginx /health'), []);
+  assert.deepEqual(healthAnswerProblems('healthy', 'Nginx /health'), []);
+  assert.match(healthAnswerProblems('{}', 'Nginx /health').join(), /does not say it is healthy \(status missing/);
+  assert.match(healthAnswerProblems('', 'Nginx /health').join(), /\(empty body\)/);
+  assert.match(healthAnswerProblems('{"status":"unhealthy"}', '/_health').join(), /status "unhealthy"/);
+  assert.equal(healthAnswerProblems('<html>Welcome to nginx!</html>', 'Nginx /health').length, 1);
+  assert.equal(healthAnswerProblems('[]', 'Nginx /health').length, 1);
+});
+
+test('Ollama\'s /api/version: a version is required (an empty object is not Ollama)', () => {
+  assert.equal(schemaErrors('ollama-version', { version: '0.5.7' }), null);
+  assert.match(schemaErrors('ollama-version', {}) ?? '', /version/);
+  assert.match(schemaErrors('ollama-version', { version: '' }) ?? '', /version/);
 });

@@ -11,6 +11,8 @@ import { listeners, type Listener } from '../../checks/host.ts';
 import { facesOutside, INTERNAL_PORTS, isLoopback, ownerOfPort } from '../../core/contract.ts';
 import { OLLAMA_PORT, PUBLIC_PORTS, SERVICE_PORTS } from '../../core/thresholds.ts';
 import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { schemaErrors } from '../../lib/schemas.ts';
 import { spawnSync } from 'node:child_process';
 
 function bindingsFor(containers: ContainerState[], containerPort: number, service: string): ContainerState['ports'] {
@@ -79,6 +81,8 @@ test.describe('Network configuration', () => {
     const ex = await http.fetch(`${url}/api/version`);
     await evidence('GET /api/version', ex);
     expect(ex.status, `Ollama should answer on its port (${url}), got ${ex.status}`).toBe(200);
+    // Something answering 200 is not yet Ollama: its /api/version names a version.
+    expect(schemaErrors('ollama-version', http.json(ex)), `the service on Ollama's port (${url}) does not answer /api/version as Ollama does: ${ex.body.slice(0, 120)}`).toBeNull();
     expect(r.problems, `${r.problems.join('; ') || 'ports'} (measured: ${r.facts.join('; ')})`).toEqual([]);
     if (randomPorts(target)) return notVerified(testInfo, `${why(target)}: Ollama answers on its published loopback port, but host port 11434 itself is not the production host's; measured: ${r.facts.join('; ')}`);
   });
@@ -99,7 +103,9 @@ test.describe('Network configuration', () => {
 
   test('DNS resolution of the configured host name', verifies('PRE-NETWORK-5'), async ({ target, evidence }, testInfo) => {
     if (target.mode !== 'live') return notVerified(testInfo, `${target.mode}: the deployment is reached as localhost; no domain name is configured to resolve`);
-    const name = new URL(target.publicUrl).hostname;
+    const name = new URL(target.publicUrl).hostname.replace(/^\[|\]$/g, '');
+    // An address needs no resolving: looking it up would pass without checking anything.
+    if (isIP(name)) return notVerified(testInfo, `live: the deployment is addressed by its IP address ${name} (RAG_BASE_URL); there is no domain name to resolve – set RAG_BASE_URL to its domain name to check DNS`);
     const addrs = await lookup(name, { all: true }).catch((err: Error) => err);
     await evidence('DNS lookup', `${name} → ${addrs instanceof Error ? addrs.message : addrs.map((a) => a.address).join(', ')}`);
     expect(addrs instanceof Error ? 0 : addrs.length, `${name} does not resolve${addrs instanceof Error ? `: ${addrs.message}` : ''}`).toBeGreaterThan(0);

@@ -7,6 +7,7 @@ import { test, expect, verifies, notVerified, annotate } from '../../fixtures/in
 import { getContainerRuntimeClient } from 'testcontainers';
 import { projectContainers } from '../../lib/docker.ts';
 import { processesNamed } from '../../checks/host.ts';
+import { schemaErrors } from '../../lib/schemas.ts';
 
 /**
  * "Model performance tested" has no number in the checklist. A short generation must finish within the
@@ -23,9 +24,12 @@ test.describe('Ollama setup', () => {
     const ex = await http.fetch(`${url}/api/version`);
     await evidence('GET /api/version', ex);
     expect(ex.status, `Ollama does not answer at ${url}/api/version (got ${ex.status})`).toBe(200);
+    // Something answering 200 is not yet Ollama: its /api/version names a version.
+    const version = http.json<{ version?: string }>(ex);
+    expect(schemaErrors('ollama-version', version), `the service at ${url} does not answer /api/version as Ollama does: ${ex.body.slice(0, 120)}`).toBeNull();
     const containers = target.raw.projectName ? (await projectContainers(target.raw.projectName)).filter((c) => c.service === 'ollama') : [];
     const procs = processesNamed('ollama');
-    annotate.info(testInfo, `Ollama ${http.json<{ version?: string }>(ex).version ?? '?'} answers; runs as ${containers.length ? `container ${containers.map((c) => `${c.name} (${c.status})`).join(', ')}` : procs.length ? `host process(es) ${procs.map((p) => p.pid).join(', ')}` : 'an external service'}`);
+    annotate.info(testInfo, `Ollama ${version.version} answers; runs as ${containers.length ? `container ${containers.map((c) => `${c.name} (${c.status})`).join(', ')}` : procs.length ? `host process(es) ${procs.map((p) => p.pid).join(', ')}` : 'an external service'}`);
   });
 
   test('required model is listed by /api/tags', verifies('PRE-OLLAMA-2'), async ({ target, http, evidence }, testInfo) => {

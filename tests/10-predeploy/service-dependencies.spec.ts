@@ -62,7 +62,7 @@ test.describe('Service dependencies', () => {
       }
     }
     await evidence('ss -tuln | checklist ports', `${rows.join('\n')}\n\nss -tuln:\n${text}`);
-    if (!scope.decides) return notVerified(testInfo, `${scope.reason}; the hermetic stack uses random loopback ports; on this machine: ${rows.join('; ')}`);
+    if (!scope.decides) return notVerified(testInfo, `${scope.reason}${target.mode === 'hermetic' ? '; the hermetic stack uses random loopback ports' : ''}; on this machine: ${rows.join('; ')}`);
     if (target.mode === 'compose' && target.config.randomPorts) return notVerified(testInfo, `compose with RAG_RANDOM_PORTS=1: the stack publishes on random loopback ports, so the checklist's ports are not in play; on this machine: ${rows.join('; ')}`);
     expect(problems).toHaveNoProblems(`checklist ports (${PHASE1_PORTS.join(', ')}) not available for the deployment`);
   });

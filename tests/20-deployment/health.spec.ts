@@ -3,6 +3,7 @@
  */
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { schemaErrors } from '../../lib/schemas.ts';
+import { healthAnswerProblems } from '../../core/contract.ts';
 
 test.describe('Step 3: individual service health', () => {
   test('RAG backend /health answers 200 and reports every component healthy', verifies('P2-HEALTH-1'), async ({ target, http, evidence }, testInfo) => {
@@ -23,15 +24,17 @@ test.describe('Step 3: individual service health', () => {
     const events = target.url('frontendEvent');
     if (!ui && !events) return notVerified(testInfo, `${target.mode}: the frontend ports 3000/8001 are not reachable from here; set RAG_FRONTEND_URL to check them`);
     // The checklist asks port 3000; Reflex serves /_health on its event port 8001 in some versions: accept either, record both.
+    // A 200 counts only when its body says healthy (an empty `{}` from something else on the port does not).
     const results: string[] = [];
     let ok = false;
     for (const base of [ui, events].filter((u): u is string => !!u)) {
       const ex = await http.fetch(`${base}/_health`);
       await evidence(`GET ${base}/_health`, ex);
-      results.push(`${base}/_health -> ${ex.status}`);
-      if (ex.status === 200) ok = true;
+      const problems = ex.status === 200 ? healthAnswerProblems(ex.body, `${base}/_health`) : [];
+      results.push(problems.length ? problems.join('; ') : `${base}/_health -> ${ex.status}`);
+      if (ex.status === 200 && problems.length === 0) ok = true;
     }
-    expect(ok, `frontend /_health should answer 200 on port 3000 or 8001: ${results.join('; ')}`).toBe(true);
+    expect(ok, `frontend /_health should answer 200 saying it is healthy on port 3000 or 8001: ${results.join('; ')}`).toBe(true);
   });
 
   test('ChromaDB heartbeat answers (v1 path, or v2 where ChromaDB >= 1.0 retired v1)', verifies('P2-HEALTH-3'), async ({ target, http, evidence }, testInfo) => {
@@ -56,6 +59,7 @@ test.describe('Step 3: individual service health', () => {
     const ex = await http.fetch(`${url}/health`);
     await evidence('GET :80/health', ex);
     expect(ex.status, `Nginx :80/health should answer 200 (not a redirect), got ${ex.status} ${ex.headers.location ?? ''}`).toBe(200);
+    expect(healthAnswerProblems(ex.body, 'Nginx :80/health')).toHaveNoProblems('Nginx :80/health answer');
   });
 
   test('Prometheus /-/healthy answers 200 to an authenticated operator', verifies('P2-HEALTH-5'), async ({ target, http, evidence }, testInfo) => {

@@ -17,20 +17,29 @@ import { MAX_UPLOAD_TO_SEARCHABLE_MS } from '../../core/thresholds.ts';
 
 type Key = PlantedDocument['key'];
 let planted: Record<Key, PlantedDocument & { doc_id: string }> | undefined;
+/**
+ * Why planting failed. A failing beforeAll would fail the first test and skip the others without a word (their
+ * lines "not verified: no reason given"); instead every test that needs the documents fails with this cause.
+ */
+let plantingFailed: string | undefined;
 
 test.beforeAll(async ({ janitor, workerApi }) => {
   test.setTimeout(MAX_UPLOAD_TO_SEARCHABLE_MS * 3 + 30_000);
-  const docs = plantedDocuments(janitor.marker);
-  const r = await janitor.upload(Object.values(docs).map((d) => ({ filename: d.filename, contentType: d.contentType, content: d.text })));
-  const out = {} as Record<Key, PlantedDocument & { doc_id: string }>;
-  for (const d of Object.values(docs)) {
-    const up = r.documents.find((u) => u.filename === d.filename);
-    if (!up) throw new Error(`the upload did not return ${d.filename}`);
-    const { final, seen } = await workerApi.waitForTerminal(up.doc_id, MAX_UPLOAD_TO_SEARCHABLE_MS);
-    if (final.status !== 'completed') throw new Error(`planted document ${d.filename} did not complete (${seen.join(' → ')}): ${final.error_message ?? ''}`);
-    out[d.key] = { ...d, doc_id: up.doc_id };
+  try {
+    const docs = plantedDocuments(janitor.marker);
+    const r = await janitor.upload(Object.values(docs).map((d) => ({ filename: d.filename, contentType: d.contentType, content: d.text })));
+    const out = {} as Record<Key, PlantedDocument & { doc_id: string }>;
+    for (const d of Object.values(docs)) {
+      const up = r.documents.find((u) => u.filename === d.filename);
+      if (!up) throw new Error(`the upload did not return ${d.filename}`);
+      const { final, seen } = await workerApi.waitForTerminal(up.doc_id, MAX_UPLOAD_TO_SEARCHABLE_MS);
+      if (final.status !== 'completed') throw new Error(`planted document ${d.filename} did not complete (${seen.join(' → ')}): ${final.error_message ?? ''}`);
+      out[d.key] = { ...d, doc_id: up.doc_id };
+    }
+    planted = out;
+  } catch (e) {
+    plantingFailed = (e as Error).message;
   }
-  planted = out;
 });
 
 test.afterAll(async ({ janitor }) => {
@@ -39,7 +48,7 @@ test.afterAll(async ({ janitor }) => {
 });
 
 function docs(): Record<Key, PlantedDocument & { doc_id: string }> {
-  if (!planted) throw new Error('the planted documents are missing (beforeAll failed)');
+  if (!planted) throw new Error(`the planted documents are missing: ${plantingFailed ?? 'planting did not run'}`);
   return planted;
 }
 const known = (): KnownDocument[] => Object.values(docs()).map((d) => ({ doc_id: d.doc_id, title: d.filename, text: d.text }));

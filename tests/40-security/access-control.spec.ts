@@ -10,6 +10,7 @@ import * as tls from 'node:tls';
 import { join } from 'node:path';
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { corsProblems, findLeaks, signJwtHs256, uploadRefusalProblem, type Needle } from '../../checks/security.ts';
+import { schemaErrors } from '../../lib/schemas.ts';
 
 /** Every bearer token this file sends; none may show up in any log (checked by the last test). */
 const SENT_TOKENS: Needle[] = [];
@@ -167,6 +168,8 @@ test.describe('Access Control', () => {
       const ex = await http.fetch(`${https}/api/v1/documents?limit=1000`);
       expect(ex.status, `GET /api/v1/documents should answer 200: ${ex.body.slice(0, 200)}`).toBe(200);
       const b = http.json<{ documents: Array<{ title: string; doc_id: string }>; total_count: number }>(ex);
+      // The comparison before/after reads the list: it must be one per the contract.
+      expect(schemaErrors('documents', b), `GET /api/v1/documents should answer a document list per the contract: ${ex.body.slice(0, 200)}`).toBeNull();
       return b;
     };
     const before = await list();
@@ -195,7 +198,14 @@ test.describe('Access Control', () => {
       if (p) problems.push(`${c.name}: ${p}`);
       if (ex.status >= 200 && ex.status < 300) {
         // Accepted by mistake: remove what it stored so the run leaves nothing behind.
-        for (const d of (JSON.parse(ex.body) as { documents?: Array<{ doc_id: string }> }).documents ?? []) {
+        let accepted: Array<{ doc_id?: unknown }> = [];
+        try {
+          const docs = (JSON.parse(ex.body) as { documents?: unknown }).documents;
+          if (Array.isArray(docs)) accepted = docs as Array<{ doc_id?: unknown }>;
+        } catch {
+          /* not JSON: nothing to remove; the refusal problem above names the answer */
+        }
+        for (const d of accepted.filter((x): x is { doc_id: string } => typeof x?.doc_id === 'string')) {
           await http.fetch(`${https}/api/v1/documents/${d.doc_id}`, { method: 'DELETE', headers: target.apiKey() });
         }
       }

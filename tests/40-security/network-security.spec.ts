@@ -3,7 +3,7 @@
  * (node:tls probes + testssl.sh deep scan) and security headers (MDN HTTP Observatory + per-header checks).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import * as net from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -171,6 +171,8 @@ test.describe('Network Security', () => {
       if (target.raw.caFile) args.push('--add-ca', target.raw.caFile);
       args.push(`${u.hostname}:${u.port || 443}`);
       const r = spawnSync(bin, args, { encoding: 'utf8', timeout: 400_000 });
+      // Stopped by its bound or failed before scanning (a target that never completes a handshake): say so, not ENOENT.
+      if (!existsSync(json)) throw new Error(`testssl.sh wrote no findings for ${u.host} (${r.error ? r.error.message.replace(/^spawnSync \S+ /, '') : `exit ${r.status}`}): ${(r.stdout || r.stderr || '').trim().split('\n').slice(-3).join(' · ')}`);
       const findings = JSON.parse(readFileSync(json, 'utf8')) as TestsslFinding[];
       // A private CA (the run's own ssl/ca.crt, not a public one) publishes no CRL/OCSP: revocation is "as configured".
       const privateCa = !!target.raw.caFile && findings.some((f) => f.id === 'cert_chain_of_trust' && /passed/i.test(f.finding));

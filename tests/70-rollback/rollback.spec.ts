@@ -21,7 +21,8 @@ import { projectContainers } from '../../lib/docker.ts';
 import type { TargetView } from '../../testcontainers/view.ts';
 import type { HttpClient } from '../../lib/http.ts';
 import type { Secrets } from '../../lib/secrets.ts';
-import { RagApi } from '../../lib/rag-api.ts';
+import { RagApi, type DocumentList } from '../../lib/rag-api.ts';
+import { schemaErrors } from '../../lib/schemas.ts';
 import { askGolden, goldenSet, type GoldenSet } from '../../checks/stability.ts';
 import { DrillError, compose, corruptBackup, documentChecksums, evaluateCriteria, filesWithSecrets, median, restoreStep, sha256File, type Snapshot } from '../../checks/rollback.ts';
 import * as T from '../../core/thresholds.ts';
@@ -31,6 +32,15 @@ const MONITORING = 'docker-compose.monitoring.yml';
 const PREVIOUS = '1.0.0';
 const CANDIDATE = '1.0.1-rc';
 const PRODUCTION_IMAGES = ['chroma', 'ollama', 'rag-backend', 'frontend', 'nginx'];
+
+/** A body as JSON, or undefined when it is not JSON. */
+function parseJson(body: string): unknown {
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return undefined;
+  }
+}
 
 async function snapshot(target: TargetView, http: HttpClient, golden: GoldenSet | undefined, opts: { upload: boolean }): Promise<Snapshot> {
   const backend = target.url('backend')!;
@@ -52,7 +62,9 @@ async function snapshot(target: TargetView, http: HttpClient, golden: GoldenSet 
     const l = await http.fetch(`${backend}/api/v1/documents?limit=1000`, { timeoutMs: 10_000 }).catch(() => undefined);
     if (l) {
       lat.list!.push(l.ms);
-      if (l.status === 200) docIds = (JSON.parse(l.body) as { documents: Array<{ doc_id: string }> }).documents.map((d) => d.doc_id).sort();
+      // A list that is not one per the contract lists nothing (the criteria then see the documents as lost).
+      const listed = l.status === 200 ? parseJson(l.body) : undefined;
+      if (listed !== undefined && schemaErrors('documents', listed) === null) docIds = (listed as DocumentList).documents.map((d) => d.doc_id).sort();
     }
   }
   if (golden) {
@@ -123,7 +135,8 @@ test.describe('Rollback criteria (checked on the running system)', () => {
   test('no data corruption or loss: every listed document has its stored file and the counts agree', verifies('RB-CRIT-2'), async ({ target, http, evidence }, testInfo) => {
     const backend = target.url('backend');
     if (!backend) return notVerified(testInfo, `${target.mode}: the backend is not reachable from here; set RAG_BACKEND_URL`);
-    const list = http.json<{ documents: Array<{ doc_id: string; status: string; chunk_count: number; file_size: number; file_type: string }>; total_count: number }>(await http.fetch(`${backend}/api/v1/documents?limit=1000`));
+    // The list is checked against the contract (status and schema) before anything is read from it.
+    const list = await new RagApi(http, backend, target.apiKey()).list();
     const health = http.json<{ document_count?: number }>(await http.fetch(`${backend}/health`));
     const problems: string[] = [];
     if (health.document_count !== undefined && health.document_count !== list.total_count) problems.push(`/health counts ${health.document_count} documents, the list ${list.total_count}`);
@@ -149,7 +162,8 @@ test.describe('Rollback criteria (checked on the running system)', () => {
     const s = await snapshot(target, http, undefined, { upload: true });
     const q = await http.fetch(`${target.url('backend')}/query`, { json: { question: 'What documents are available?' } });
     await evidence('query', q);
-    const blocking = [...s.blocking, ...(q.status === 200 ? [] : [`query answered ${q.status}`])];
+    const answered = q.status === 200 ? schemaErrors('query', parseJson(q.body)) : `query answered ${q.status}`;
+    const blocking = [...s.blocking, ...(answered === null ? [] : [q.status === 200 ? `query answered 200 without an answer per the contract: ${answered}` : answered])];
     expect(blocking).toHaveNoProblems('user-blocking failures');
   });
 });
