@@ -24,65 +24,70 @@ interface Case {
   lookup?: Record<string, string>;
 }
 
+/** One documented rule: the env-file text, the value KEY (or `extra.key`) must read as, and the environment it sees. */
+function row(rule: string, text: string, value: string | undefined, extra: Pick<Case, 'key' | 'lookup'> = {}): Case {
+  return { rule, text, value, ...extra };
+}
+
 const CASES: Case[] = [
   // Each line is a key-value pair; values can optionally be quoted; spaces around the value are ignored.
-  { rule: 'VAR=VAL', text: 'KEY=VAL', value: 'VAL' },
-  { rule: 'VAR="VAL"', text: 'KEY="VAL"', value: 'VAL' },
-  { rule: "VAR='VAL'", text: "KEY='VAL'", value: 'VAL' },
-  { rule: 'the delimiter may be ":"', text: 'KEY: VAL', value: 'VAL' },
-  { rule: 'spaces around = and after the value are ignored', text: 'KEY = VAL  ', value: 'VAL' },
-  { rule: 'leading blanks are ignored', text: '\t  KEY=VAL', value: 'VAL' },
-  { rule: 'export before the name is ignored', text: 'export KEY=v', value: 'v' },
-  { rule: 'a value may hold = and :', text: 'KEY=postgres://u@db:5432/x?a=b', value: 'postgres://u@db:5432/x?a=b' },
-  { rule: 'VAR= is empty', text: 'KEY=', value: '' },
-  { rule: 'VAR="" is empty', text: 'KEY=""', value: '' },
+  row('VAR=VAL', 'KEY=VAL', 'VAL'),
+  row('VAR="VAL"', 'KEY="VAL"', 'VAL'),
+  row("VAR='VAL'", "KEY='VAL'", 'VAL'),
+  row('the delimiter may be ":"', 'KEY: VAL', 'VAL'),
+  row('spaces around = and after the value are ignored', 'KEY = VAL  ', 'VAL'),
+  row('leading blanks are ignored', '\t  KEY=VAL', 'VAL'),
+  row('export before the name is ignored', 'export KEY=v', 'v'),
+  row('a value may hold = and :', 'KEY=postgres://u@db:5432/x?a=b', 'postgres://u@db:5432/x?a=b'),
+  row('VAR= is empty', 'KEY=', ''),
+  row('VAR="" is empty', 'KEY=""', ''),
   // Inline comments for unquoted values must be preceded with a space.
-  { rule: 'VAR=VAL # comment', text: 'KEY=a # b', value: 'a' },
-  { rule: 'VAR=VAL# not a comment', text: 'KEY=a#b', value: 'a#b' },
-  { rule: 'a comment right after = leaves the value empty', text: 'KEY= # comment', value: '' },
+  row('VAR=VAL # comment', 'KEY=a # b', 'a'),
+  row('VAR=VAL# not a comment', 'KEY=a#b', 'a#b'),
+  row('a comment right after = leaves the value empty', 'KEY= # comment', ''),
   // Inline comments for quoted values must follow the closing quote.
-  { rule: 'VAR="VAL # not a comment"', text: 'KEY="a # b"', value: 'a # b' },
-  { rule: "VAR='VAL # not a comment'", text: "KEY='a # b'", value: 'a # b' },
-  { rule: 'VAR="VAL" # comment', text: 'BACKUP_SCHEDULE="0 2 * * *"  # Daily at 2 AM', value: '0 2 * * *', key: 'BACKUP_SCHEDULE' },
-  { rule: "VAR='VAL'# comment", text: "KEY='v'# comment", value: 'v' },
+  row('VAR="VAL # not a comment"', 'KEY="a # b"', 'a # b'),
+  row('VAR=\'VAL # not a comment\'', 'KEY=\'a # b\'', 'a # b'),
+  row('VAR="VAL" # comment', 'BACKUP_SCHEDULE="0 2 * * *"  # Daily at 2 AM', '0 2 * * *', { key: 'BACKUP_SCHEDULE' }),
+  row('VAR=\'VAL\'# comment', 'KEY=\'v\'# comment', 'v'),
   // Single-quoted values are used literally.
-  { rule: "VAR='$OTHER'", text: "KEY='$OTHER'", value: '$OTHER' },
-  { rule: "VAR='${OTHER}'", text: "KEY='${OTHER}'", value: '${OTHER}' },
+  row('VAR=\'$OTHER\'', 'KEY=\'$OTHER\'', '$OTHER'),
+  row('VAR=\'${OTHER}\'', 'KEY=\'${OTHER}\'', '${OTHER}'),
   // Quotes can be escaped with \.
-  { rule: "VAR='Let\\'s go!'", text: "KEY='Let\\'s go!'", value: "Let's go!" },
-  { rule: 'VAR="{\\"hello\\": \\"json\\"}"', text: 'KEY="{\\"hello\\": \\"json\\"}"', value: '{"hello": "json"}' },
+  row('VAR=\'Let\\\'s go!\'', 'KEY=\'Let\\\'s go!\'', 'Let\'s go!'),
+  row('VAR="{\\"hello\\": \\"json\\"}"', 'KEY="{\\"hello\\": \\"json\\"}"', '{"hello": "json"}'),
   // Shell escapes \n \r \t \\ in double-quoted values only.
-  { rule: 'VAR="some\\tvalue"', text: 'KEY="some\\tvalue"', value: 'some\tvalue' },
-  { rule: 'VAR="a\\nb\\rc\\\\d"', text: 'KEY="a\\nb\\rc\\\\d"', value: 'a\nb\rc\\d' },
-  { rule: "VAR='some\\tvalue'", text: "KEY='some\\tvalue'", value: 'some\\tvalue' },
-  { rule: 'VAR=some\\tvalue', text: 'KEY=some\\tvalue', value: 'some\\tvalue' },
+  row('VAR="some\\tvalue"', 'KEY="some\\tvalue"', 'some\tvalue'),
+  row('VAR="a\\nb\\rc\\\\d"', 'KEY="a\\nb\\rc\\\\d"', 'a\nb\rc\\d'),
+  row('VAR=\'some\\tvalue\'', 'KEY=\'some\\tvalue\'', 'some\\tvalue'),
+  row('VAR=some\\tvalue', 'KEY=some\\tvalue', 'some\\tvalue'),
   // Quoted values can span lines.
-  { rule: 'single-quoted over two lines', text: "KEY='SOME\nVALUE'", value: 'SOME\nVALUE' },
-  { rule: 'double-quoted over three lines', text: 'KEY="first\n  second # kept\nthird"', value: 'first\n  second # kept\nthird' },
+  row('single-quoted over two lines', 'KEY=\'SOME\nVALUE\'', 'SOME\nVALUE'),
+  row('double-quoted over three lines', 'KEY="first\n  second # kept\nthird"', 'first\n  second # kept\nthird'),
   // Unquoted and double-quoted values are interpolated ($VAR, ${VAR} and the braced forms); $$ is a literal $.
-  { rule: '${OTHER} of an earlier key', text: 'OTHER=x1\nKEY=${OTHER}-y', value: 'x1-y' },
-  { rule: '$OTHER in double quotes', text: 'OTHER=x1\nKEY="a $OTHER b"', value: 'a x1 b' },
-  { rule: 'an unset name becomes ""', text: 'KEY=a${NOPE}b', value: 'ab' },
-  { rule: 'a later key is not yet set', text: 'KEY=${LATER}\nLATER=1', value: '' },
-  { rule: '${VAR:-default} when unset or empty', text: 'E=\nKEY=${E:-d1}/${NOPE:-d2}', value: 'd1/d2' },
-  { rule: '${VAR-default} only when unset', text: 'E=\nKEY=${E-d1}/${NOPE-d2}', value: '/d2' },
-  { rule: '${VAR:+alt} when set and non-empty', text: 'S=1\nE=\nKEY=${S:+a}${E:+b}${E+c}${NOPE+d}', value: 'ac' },
-  { rule: 'nested defaults', text: 'FOO=f\nKEY=${NOPE:-${FOO:-x}}', value: 'f' },
-  { rule: '${VAR:?error} when set', text: 'S=1\nKEY=${S:?needs S}', value: '1' },
-  { rule: '$$ is a literal $', text: 'KEY=a$$b', value: 'a$b' },
-  { rule: '\\$ is a literal $ in double quotes', text: 'KEY="a\\$HOME"', value: 'a$HOME' },
-  { rule: '$ not followed by a name is kept', text: 'KEY=5$ $1', value: '5$ $1' },
+  row('${OTHER} of an earlier key', 'OTHER=x1\nKEY=${OTHER}-y', 'x1-y'),
+  row('$OTHER in double quotes', 'OTHER=x1\nKEY="a $OTHER b"', 'a x1 b'),
+  row('an unset name becomes ""', 'KEY=a${NOPE}b', 'ab'),
+  row('a later key is not yet set', 'KEY=${LATER}\nLATER=1', ''),
+  row('${VAR:-default} when unset or empty', 'E=\nKEY=${E:-d1}/${NOPE:-d2}', 'd1/d2'),
+  row('${VAR-default} only when unset', 'E=\nKEY=${E-d1}/${NOPE-d2}', '/d2'),
+  row('${VAR:+alt} when set and non-empty', 'S=1\nE=\nKEY=${S:+a}${E:+b}${E+c}${NOPE+d}', 'ac'),
+  row('nested defaults', 'FOO=f\nKEY=${NOPE:-${FOO:-x}}', 'f'),
+  row('${VAR:?error} when set', 'S=1\nKEY=${S:?needs S}', '1'),
+  row('$$ is a literal $', 'KEY=a$$b', 'a$b'),
+  row('\\$ is a literal $ in double quotes', 'KEY="a\\$HOME"', 'a$HOME'),
+  row('$ not followed by a name is kept', 'KEY=5$ $1', '5$ $1'),
   // Blank lines and # lines are ignored; a later definition wins; CRLF and a BOM are read.
-  { rule: 'comments and blank lines', text: '# KEY=no\n\n   # indented\nKEY=yes', value: 'yes' },
-  { rule: 'a later definition wins', text: 'KEY=1\nKEY=2', value: '2' },
-  { rule: 'CRLF line ends', text: '\uFEFFKEY=v\r\nOTHER=w\r\n', value: 'v' },
+  row('comments and blank lines', '# KEY=no\n\n   # indented\nKEY=yes', 'yes'),
+  row('a later definition wins', 'KEY=1\nKEY=2', '2'),
+  row('CRLF line ends', '﻿KEY=v\r\nOTHER=w\r\n', 'v'),
 ];
 
 /** The environment Compose runs in (`lookup`): a line with a name alone takes its value from it, and it wins over the file. */
 const FROM_ENVIRONMENT: Case[] = [
-  { rule: 'VAR alone, not in the environment: unset', text: 'KEY', value: undefined },
-  { rule: 'VAR alone: taken from the environment', text: 'KEY', value: 'from-shell', lookup: { KEY: 'from-shell' } },
-  { rule: 'the environment wins over the file', text: 'OTHER=file\nKEY=${OTHER}', value: 'shell', lookup: { OTHER: 'shell' } },
+  row('VAR alone, not in the environment: unset', 'KEY', undefined),
+  row('VAR alone: taken from the environment', 'KEY', 'from-shell', { lookup: { KEY: 'from-shell' } }),
+  row('the environment wins over the file', 'OTHER=file\nKEY=${OTHER}', 'shell', { lookup: { OTHER: 'shell' } }),
 ];
 
 function lookupOf(vars: Record<string, string> | undefined): Lookup | undefined {

@@ -4,37 +4,37 @@
  * under test is already running, so memory and load are upper bounds of the pre-deployment values.
  */
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
+import type { TestInfo } from '@playwright/test';
+import type { Check } from '../../checks/check.ts';
 import { checkFreeDisk, checkLoad, checkMemoryUse, describeHost, hostScope, measureHost } from '../../checks/host.ts';
+import type { TargetView } from '../../testcontainers/view.ts';
+
+/**
+ * Measures the host, attaches the measurements and judges one figure; the line is decided only where the mode
+ * decides host lines. `beforeDeployment` names what live mode cannot measure any more (the stack is already running).
+ */
+async function judgeHost(target: TargetView, testInfo: TestInfo, judge: (h: ReturnType<typeof measureHost>) => Check, what: string, beforeDeployment?: string): Promise<void> {
+  const scope = hostScope(target.mode, target.raw.deployDir);
+  const h = measureHost(target.raw.deployDir ?? '/');
+  await testInfo.attach('host measurements', { body: describeHost(h), contentType: 'text/plain' });
+  const c = judge(h);
+  if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: ${c.details[0]}`);
+  if (beforeDeployment && target.mode === 'live') return notVerified(testInfo, `live: the deployment is already running, so ${beforeDeployment} cannot be measured; now: ${c.details[0]}`);
+  if (beforeDeployment) annotate.info(testInfo, `measured with the stack under test running (an upper bound of the pre-deployment value): ${c.details[0]}`);
+  expect(c.problems).toHaveNoProblems(`${what} on ${scope.which}`);
+}
 
 test.describe('Resource availability', () => {
   test('at least 50 GB free disk for the deployment', verifies('P1-RES-1'), async ({ target }, testInfo) => {
-    const scope = hostScope(target.mode, target.raw.deployDir);
-    const h = measureHost(target.raw.deployDir ?? '/');
-    await testInfo.attach('host measurements', { body: describeHost(h), contentType: 'text/plain' });
-    const c = checkFreeDisk(h.freeGb, h.storagePath);
-    if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: ${c.details[0]}`);
-    expect(c.problems).toHaveNoProblems(`free disk on ${scope.which}`);
+    await judgeHost(target, testInfo, (h) => checkFreeDisk(h.freeGb, h.storagePath), 'free disk');
   });
 
   test('memory use under 60 %', verifies('P1-RES-2'), async ({ target }, testInfo) => {
-    const scope = hostScope(target.mode, target.raw.deployDir);
-    const h = measureHost(target.raw.deployDir ?? '/');
-    await testInfo.attach('host measurements', { body: describeHost(h), contentType: 'text/plain' });
-    const c = checkMemoryUse(h.memoryUsedPercent);
-    if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: ${c.details[0]}`);
-    if (target.mode === 'live') return notVerified(testInfo, `live: the deployment is already running, so "before deployment" cannot be measured; now: ${c.details[0]}`);
-    annotate.info(testInfo, `measured with the stack under test running (an upper bound of the pre-deployment value): ${c.details[0]}`);
-    expect(c.problems).toHaveNoProblems(`memory on ${scope.which}`);
+    await judgeHost(target, testInfo, (h) => checkMemoryUse(h.memoryUsedPercent), 'memory', '"before deployment"');
   });
 
   test('CPU load average under 2.0', verifies('P1-RES-3'), async ({ target }, testInfo) => {
-    const scope = hostScope(target.mode, target.raw.deployDir);
-    const h = measureHost(target.raw.deployDir ?? '/');
-    await testInfo.attach('host measurements', { body: describeHost(h), contentType: 'text/plain' });
-    const c = checkLoad(h.load);
-    if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: ${c.details[0]}`);
-    if (target.mode === 'live') return notVerified(testInfo, `live: the deployment is already running, so the pre-deployment load cannot be measured; now: ${c.details[0]}`);
-    expect(c.problems).toHaveNoProblems(`load on ${scope.which}`);
+    await judgeHost(target, testInfo, (h) => checkLoad(h.load), 'load', 'the pre-deployment load');
   });
 
   test('network connectivity stable: 20 consecutive requests to the entry point all answer', verifies('P1-RES-4'), async ({ target, http, evidence }, testInfo) => {
