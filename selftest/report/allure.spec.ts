@@ -72,7 +72,8 @@ test.beforeAll(() => {
 async function open(page: Page, url = REPORT_URL): Promise<void> {
   await page.setViewportSize({ width: 1280, height: 1000 });
   await page.goto(url);
-  await expect(page.getByTestId(url.includes('#') ? 'test-result-info-title' : 'report-title')).toBeVisible();
+  // The single-file report (several MB of inlined data) can take well over 5 s to render on a loaded 2-core machine.
+  await expect(page.getByTestId(url.includes('#') ? 'test-result-info-title' : 'report-title')).toBeVisible({ timeout: 30_000 });
 }
 
 test('the fixture decides what the report must show', () => {

@@ -19,6 +19,7 @@ export default defineConfig({
   retries: 0,
   forbidOnly: gate.forbidOnly,
   timeout: 60_000,
+  expect: { timeout: 15_000 },
   reporter: [['list'], ['json', { outputFile: join(OUT, 'playwright.json') }]],
   // No trace: recording one snapshots the whole page at every step and doubles the time; a failure keeps its screenshot.
   use: { ...gate.use, trace: 'off' },
