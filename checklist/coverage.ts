@@ -7,19 +7,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Checklist } from './load.ts';
 import { CHECKLIST_DIR, REPO_ROOT } from './source.ts';
-import { scanTests, TESTS_DIR, type Reference, type TestsScan } from './tests-scan.ts';
+import type { Reference, TestsScan } from './tests-scan.ts';
 
-export { TESTS_DIR, type Reference };
 export const BASELINE_FILE = resolve(CHECKLIST_DIR, 'coverage-baseline.json');
 
 /** One reference per test and ID it verifies, at the test's file and line. */
 export function testReferences(scan: TestsScan): Reference[] {
   return scan.tests.flatMap((t) => t.ids.map((id) => ({ id, file: t.file, line: t.line })));
-}
-
-/** The checklist IDs the tests under `testsDir` verify. */
-export function scanReferences(testsDir = TESTS_DIR): Reference[] {
-  return testReferences(scanTests(testsDir));
 }
 
 export interface Baseline {

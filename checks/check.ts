@@ -11,8 +11,3 @@ export interface Check {
 export function check(problems: string[], details: string[] = []): Check {
   return { ok: problems.length === 0, problems, details };
 }
-
-/** One message for an assertion: what is wrong, each problem on its own line. */
-export function describeProblems(what: string, c: Check): string {
-  return c.problems.length === 0 ? `${what}: ok` : `${what}:\n  - ${c.problems.join('\n  - ')}`;
-}

@@ -16,12 +16,12 @@ import {
   modeProblems,
   observatoryGrade,
   parseHsts,
-  parseMinHeaderGrade,
   signJwtHs256,
   testsslBlocking,
   uploadRefusalProblem,
   type ObservatoryResult,
 } from '../checks/security.ts';
+import { parseMinHeaderGrade } from '../core/config.ts';
 import { GOOD_TLS } from './helpers.ts';
 
 const GOOD_HEADERS = {

@@ -9,7 +9,7 @@ import { DockerComposeEnvironment, getContainerRuntimeClient, type ContainerRunt
 import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { COMPOSE_SERVICES, SERVICES, SERVICE_NAMES, composeContainerKey, containerName, type ServiceName } from '../core/contract.ts';
+import { COMPOSE_SERVICES, SERVICES, SERVICE_NAMES, composeContainerKey, type ServiceName } from '../core/contract.ts';
 import { DiagnosingHealthCheck } from './wait.ts';
 
 export const MONITORING_FILE = 'docker-compose.monitoring.yml';
@@ -155,10 +155,6 @@ export class StartedRagStack {
 
   getDeployDir(): string {
     return this.deployDir;
-  }
-
-  getContainerName(service: string): string {
-    return containerName(this.projectName, service);
   }
 
   getUrl(name: ServiceName): string {
