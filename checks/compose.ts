@@ -27,6 +27,26 @@ export interface ComposeService {
   environment: Record<string, string | null>;
   /** Variables its definition interpolates (`${VAR}`, `${VAR:-x}`, `$VAR`; not `$$VAR`, which is literal). */
   interpolates: string[];
+  /** Its bind mounts: host path (relative to the deployment directory as written, or absolute) → container path. */
+  mounts: Array<{ source: string; target: string }>;
+}
+
+/** Compose files by Compose's own names (compose.yaml, compose.yml, docker-compose.yml) and the checklist's docker-compose.<x>.yml. */
+export const COMPOSE_FILE = /^(?:docker-)?compose(?:[.-][^/]*)?\.ya?ml$/;
+
+/** Bind mounts of a service's `volumes` (short `./a:/b:ro` and long `{type: bind, source, target}` syntax); named volumes are not files here. */
+function mountsOf(value: unknown): Array<{ source: string; target: string }> {
+  const out: Array<{ source: string; target: string }> = [];
+  for (const v of Array.isArray(value) ? value : []) {
+    if (typeof v === 'string') {
+      const [source, target] = v.split(':');
+      if (source && target && /^[./~]/.test(source)) out.push({ source, target });
+    } else if (v && typeof v === 'object') {
+      const m = v as { type?: string; source?: string; target?: string };
+      if (m.source && m.target && (m.type === 'bind' || /^[./]/.test(m.source))) out.push({ source: m.source, target: m.target });
+    }
+  }
+  return out;
 }
 
 /** `${VAR}`, `${VAR:-default}`, `${VAR?err}`, `$VAR` – not `$$…`, which Compose writes as a literal `$`. */
@@ -57,10 +77,10 @@ function environmentOf(value: unknown): Record<string, string | null> {
   return out;
 }
 
-/** Reads the services of every docker-compose*.yml in a deployment directory (including profile-only ones). */
+/** Reads the services of every compose file in a deployment directory (COMPOSE_FILE; including profile-only services). */
 export function readComposeServices(deployDir: string): ComposeService[] {
   const out: ComposeService[] = [];
-  const files = existsSync(deployDir) ? readdirSync(deployDir).filter((f) => /^docker-compose[^/]*\.ya?ml$/.test(f)).sort() : [];
+  const files = existsSync(deployDir) ? readdirSync(deployDir).filter((f) => COMPOSE_FILE.test(f)).sort() : [];
   for (const file of files) {
     let doc: { services?: Record<string, Record<string, unknown>> };
     try {
@@ -90,6 +110,7 @@ export function readComposeServices(deployDir: string): ComposeService[] {
         envFiles: envFilesOf(svc.env_file),
         environment: environmentOf(svc.environment),
         interpolates: interpolatedNames(JSON.stringify(svc)),
+        mounts: mountsOf(svc.volumes),
       });
     }
   }

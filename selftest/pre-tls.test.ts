@@ -2,11 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareHermeticDeployDir } from '../testcontainers/target.ts';
-import { checkCertificateValid, checkChain, checkDaysLeft, checkNamesCover, checkSslFilesPresent } from '../checks/tls.ts';
+import { checkCertificateValid, checkChain, checkDaysLeft, checkNamesCover, checkSslFilesPresent, tlsFiles, type TlsFiles } from '../checks/tls.ts';
+import { resolveFiles } from '../checks/discover.ts';
+import { CONTRACT_FILES, contractProfile } from '../core/profile.ts';
+import { canFail } from './helpers.ts';
 
 const made: string[] = [];
 function copy(): string {
@@ -18,14 +21,16 @@ test.after(() => {
   for (const d of made) rmSync(d, { recursive: true, force: true });
 });
 
-function failing(d: string, now = new Date()): string[] {
-  const ssl = join(d, 'ssl');
+/** The reference deployment's TLS files, by the contract's names. */
+const REF: TlsFiles = { certificate: CONTRACT_FILES.tlsCertificate, key: CONTRACT_FILES.tlsKey, chain: CONTRACT_FILES.tlsChain, ca: CONTRACT_FILES.tlsCa };
+
+function failing(d: string, now = new Date(), files: TlsFiles = REF): string[] {
   const checks = {
-    present: checkSslFilesPresent(ssl),
-    valid: checkCertificateValid(ssl, now),
-    daysLeft: checkDaysLeft(ssl, now),
-    chain: checkChain(ssl, now),
-    names: checkNamesCover(ssl, ['localhost', '127.0.0.1']),
+    present: checkSslFilesPresent(d, files),
+    valid: checkCertificateValid(d, files, now),
+    daysLeft: checkDaysLeft(d, files, now),
+    chain: checkChain(d, files, now),
+    names: checkNamesCover(d, files, ['localhost', '127.0.0.1']),
   };
   return Object.entries(checks).filter(([, c]) => !c.ok).map(([k]) => k);
 }
@@ -34,56 +39,129 @@ test('generated certificates pass every TLS check', () => {
   assert.deepEqual(failing(copy()), []);
 });
 
-test('a certificate with 30 days left fails the 90-day line only', () => {
+test('a certificate with 30 days left fails the 90-day line only', canFail('PRE-TLS-3'), () => {
   const d = copy();
   execFileSync('bash', [join(d, 'scripts/generate-certs.sh'), d, '--force'], { env: { ...process.env, CERT_DAYS: '30' }, stdio: 'ignore' });
   assert.deepEqual(failing(d), ['daysLeft']);
-  const msg = checkDaysLeft(join(d, 'ssl')).problems.join('\n');
+  const msg = checkDaysLeft(d, REF).problems.join('\n');
   assert.match(msg, /ssl\/server\.crt expires on \d{4}-\d\d-\d\d, in (29|30) days; the checklist requires at least 90 days left/);
 });
 
-test('an expired certificate fails validity (checked at a date after its expiry)', () => {
+test('an expired certificate fails validity (checked at a date after its expiry)', canFail('PRE-TLS-1'), () => {
   const d = copy();
   const later = new Date(Date.now() + 400 * 86_400_000);
   assert.ok(failing(d, later).includes('valid'));
-  assert.match(checkCertificateValid(join(d, 'ssl'), later).problems.join(), /EXPIRED/);
+  assert.match(checkCertificateValid(d, REF, later).problems.join(), /EXPIRED/);
 });
 
-test('a server certificate from another CA fails the chain line', () => {
+test('a server certificate from another CA fails the chain line', canFail('PRE-TLS-4'), () => {
   const d = copy();
   const other = copy();
   copyFileSync(join(other, 'ssl/ca.crt'), join(d, 'ssl/ca.crt'));
   assert.deepEqual(failing(d), ['chain']);
-  assert.match(checkChain(join(d, 'ssl')).problems.join('\n'), /was not issued by ssl\/ca\.crt|does not verify with the public key of ssl\/ca\.crt/);
+  assert.match(checkChain(d, REF).problems.join('\n'), /was not issued by ssl\/ca\.crt|does not verify with the public key of ssl\/ca\.crt/);
 });
 
-test('a private key that does not match the certificate fails validity', () => {
+test('a private key that does not match the certificate fails validity', canFail('PRE-TLS-1'), () => {
   const d = copy();
   const other = copy();
   copyFileSync(join(other, 'ssl/server.key'), join(d, 'ssl/server.key'));
   assert.deepEqual(failing(d), ['valid']);
-  assert.match(checkCertificateValid(join(d, 'ssl')).problems.join(), /does not belong to ssl\/server\.crt/);
+  assert.match(checkCertificateValid(d, REF).problems.join(), /ssl\/server\.key does not belong to ssl\/server\.crt/);
 });
 
-test('a world-readable key and a missing chain.pem fail the placement line', () => {
+test('a world-readable key and a missing chain.pem fail the placement line', canFail('PRE-TLS-2'), () => {
   const d = copy();
   chmodSync(join(d, 'ssl/server.key'), 0o644);
   rmSync(join(d, 'ssl/chain.pem'));
-  const c = checkSslFilesPresent(join(d, 'ssl'));
-  assert.match(c.problems.join('\n'), /ssl\/chain\.pem is missing/);
+  const c = checkSslFilesPresent(d, REF);
+  assert.match(c.problems.join('\n'), /ssl\/chain\.pem \(chain Nginx serves\) is missing or empty/);
   assert.match(c.problems.join('\n'), /ssl\/server\.key is a private key with mode 644/);
 });
 
-test('a chain.pem that serves another certificate fails the chain line', () => {
+test('a chain.pem that serves another certificate fails the chain line', canFail('PRE-TLS-4'), () => {
   const d = copy();
   const other = copy();
   writeFileSync(join(d, 'ssl/chain.pem'), ''); // emptied, then replaced with another deployment's chain
   copyFileSync(join(other, 'ssl/chain.pem'), join(d, 'ssl/chain.pem'));
-  assert.match(checkChain(join(d, 'ssl')).problems.join('\n'), /does not start with ssl\/server\.crt/);
+  assert.match(checkChain(d, REF).problems.join('\n'), /ssl\/chain\.pem \(what Nginx serves\) does not start with ssl\/server\.crt/);
 });
 
-test('names: localhost is covered, a live host name that is not in the SAN fails', () => {
+test('names: localhost is covered, a live host name that is not in the SAN fails', canFail('PRE-TLS-1'), () => {
   const d = copy();
-  assert.equal(checkNamesCover(join(d, 'ssl'), ['localhost', '127.0.0.1']).ok, true);
-  assert.match(checkNamesCover(join(d, 'ssl'), ['rag.example.com']).problems.join(), /does not cover "rag\.example\.com"/);
+  assert.equal(checkNamesCover(d, REF, ['localhost', '127.0.0.1']).ok, true);
+  assert.match(checkNamesCover(d, REF, ['rag.example.com']).problems.join(), /does not cover "rag\.example\.com"/);
+});
+
+/**
+ * The reference deployment laid out as a Let's Encrypt-style host would: certs/fullchain.pem (server certificate, then
+ * the CA) and certs/privkey.pem, named by Nginx's ssl_certificate* directives and mounted by the compose file; no ssl/.
+ */
+function fullchainLayout(): string {
+  const d = copy();
+  mkdirSync(join(d, 'certs'));
+  copyFileSync(join(d, 'ssl/chain.pem'), join(d, 'certs/fullchain.pem'));
+  copyFileSync(join(d, 'ssl/server.key'), join(d, 'certs/privkey.pem'));
+  chmodSync(join(d, 'certs/privkey.pem'), 0o600);
+  for (const f of ['server.crt', 'server.key', 'chain.pem', 'ca.crt', 'ca.key']) rmSync(join(d, 'ssl', f));
+  const conf = join(d, 'nginx/conf.d/rag-system.conf');
+  writeFileSync(conf, readFileSync(conf, 'utf8').replace('/etc/nginx/ssl/chain.pem', '/etc/nginx/certs/fullchain.pem').replace('/etc/nginx/ssl/server.key', '/etc/nginx/certs/privkey.pem'));
+  const compose = join(d, 'docker-compose.production.yml');
+  writeFileSync(compose, readFileSync(compose, 'utf8').replace('./ssl:/etc/nginx/ssl:ro', './certs:/etc/nginx/certs:ro'));
+  return d;
+}
+
+const certificates = (f: string) => readFileSync(f, 'utf8').match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g) ?? [];
+const resolved = (d: string, files = {}) => tlsFiles(d, resolveFiles(d, { ...contractProfile(), files }));
+
+test('fullchain.pem + privkey.pem found through Nginx and the compose mount pass every TLS check; the CA is the chain\'s self-signed last certificate', () => {
+  const d = fullchainLayout();
+  const files = resolved(d);
+  assert.deepEqual(files, { certificate: 'certs/fullchain.pem', key: 'certs/privkey.pem', chain: 'certs/fullchain.pem' });
+  assert.deepEqual(failing(d, new Date(), files), []);
+  const chain = checkChain(d, files);
+  assert.match(chain.details.join('\n'), /CA: no CA file, so the chain's last certificate, certs\/fullchain\.pem #2 \(.*RAG System Local CA\), self-signed, is taken as the CA/);
+  assert.match(checkCertificateValid(d, files).details.join(), /^certs\/fullchain\.pem \(its first certificate\): subject/);
+});
+
+test('a CA file under another name beside the chain is found and judged', canFail('PRE-TLS-4'), () => {
+  const d = fullchainLayout();
+  const other = copy();
+  copyFileSync(join(other, 'ssl/ca.crt'), join(d, 'certs/root-ca.pem'));
+  const files = resolved(d);
+  assert.equal(files.ca, 'certs/root-ca.pem');
+  assert.deepEqual(failing(d, new Date(), files), ['chain'], 'the chain ends at this deployment\'s CA, not at another one');
+  assert.match(checkChain(d, files).problems.join('\n'), /certs\/fullchain\.pem #2 \(.*\) (was not issued by|.*does not verify with the public key of) certs\/root-ca\.pem/);
+  writeFileSync(join(d, 'certs/root-ca.pem'), certificates(join(d, 'certs/fullchain.pem'))[1]!);
+  assert.deepEqual(failing(d, new Date(), files), [], 'with its own CA the same layout passes');
+  assert.match(checkChain(d, files).details.join('\n'), /CA: certs\/root-ca\.pem \(.*RAG System Local CA\)/);
+});
+
+test('a chain that does not start with the certificate fails the chain line, naming both files', canFail('PRE-TLS-4'), () => {
+  const d = fullchainLayout();
+  mkdirSync(join(d, 'le'));
+  // Let's Encrypt's chain.pem holds the issuer only: served alone, clients get no server certificate.
+  const [server, ca] = certificates(join(d, 'certs/fullchain.pem'));
+  writeFileSync(join(d, 'le/cert.pem'), server!);
+  writeFileSync(join(d, 'le/chain.pem'), ca!);
+  const files = resolved(d, { tlsCertificate: 'le/cert.pem', tlsChain: 'le/chain.pem', tlsKey: 'certs/privkey.pem' });
+  assert.deepEqual(failing(d, new Date(), files), ['chain']);
+  assert.match(checkChain(d, files).problems.join('\n'), /le\/chain\.pem \(what Nginx serves\) does not start with le\/cert\.pem: Nginx would serve a different certificate/);
+});
+
+test('no CA file and a chain of the server certificate alone: the chain cannot be validated, and the line says so', canFail('PRE-TLS-4'), () => {
+  const d = fullchainLayout();
+  writeFileSync(join(d, 'certs/fullchain.pem'), certificates(join(d, 'certs/fullchain.pem'))[0]!);
+  const files = resolved(d);
+  assert.equal(files.ca, undefined);
+  assert.deepEqual(failing(d, new Date(), files), ['chain']);
+  assert.match(checkChain(d, files).problems.join('\n'), /no CA certificate file and certs\/fullchain\.pem ends at ".*CN=localhost", which is neither a self-signed CA nor issued by a public root/);
+});
+
+test('a CA file the profile names but the deployment lacks fails placement and chain, naming it', canFail('PRE-TLS-2', 'PRE-TLS-4'), () => {
+  const d = fullchainLayout();
+  const files = resolved(d, { tlsCa: 'certs/ca.pem' });
+  assert.equal(files.ca, 'certs/ca.pem');
+  assert.match(checkSslFilesPresent(d, files).problems.join(), /certs\/ca\.pem \(CA certificate\) is missing or empty/);
+  assert.match(checkChain(d, files).problems.join(), /certs\/ca\.pem is missing/);
 });

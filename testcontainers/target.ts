@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { loadConfig, prepareContainerRuntimeEnv, type Config, type Mode } from '../core/config.ts';
 import { COMPOSE_SERVICES, containerName, type ServiceName } from '../core/contract.ts';
 import { REPO_ROOT, STATE_DIR } from '../core/paths.ts';
+import { CONTRACT_FILES } from '../core/profile.ts';
 import { RagStack, composeEnvironmentFor, randomPortEnvironment, STACK_SERVICES, type StackTimings } from './stack.ts';
 
 export interface Target {
@@ -92,6 +93,11 @@ function containerNames(project: string): Record<string, string> {
   return names;
 }
 
+/** The CA certificate the run trusts, in the deployment directory: the profile's (files.tlsCa), else the contract's ssl/ca.crt. */
+function caOf(config: Config): string {
+  return config.profile.files.tlsCa ?? CONTRACT_FILES.tlsCa;
+}
+
 /** Starts (hermetic, compose) or attaches to (live) the target. */
 export async function startTarget(config: Config): Promise<Target> {
   const startedAt = new Date().toISOString();
@@ -108,7 +114,7 @@ export async function startTarget(config: Config): Promise<Target> {
       deployDir,
       urls,
       containers: {},
-      caFile: config.caFile ?? (deployDir && existsSync(join(deployDir, 'ssl', 'ca.crt')) ? join(deployDir, 'ssl', 'ca.crt') : undefined),
+      caFile: config.caFile ?? (deployDir && existsSync(join(deployDir, caOf(config))) ? join(deployDir, caOf(config)) : undefined),
       envFile: config.envFile ?? (deployDir && existsSync(join(deployDir, '.env.production')) ? join(deployDir, '.env.production') : undefined),
       startedAt,
       owned: false,
@@ -143,7 +149,7 @@ export async function startTarget(config: Config): Promise<Target> {
     composeEnvironment: composeEnvironmentFor(config.projectName, composeEnvironment),
     urls,
     containers: containerNames(config.projectName),
-    caFile: join(deployDir, 'ssl', 'ca.crt'),
+    caFile: join(deployDir, caOf(config)),
     envFile: join(deployDir, '.env.production'),
     startedAt,
     timings: { prepareMs, ...started.getTimings() },

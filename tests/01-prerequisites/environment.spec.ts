@@ -5,14 +5,16 @@
  * that cannot be seen, and a line whose value is good is then not verified.
  */
 import type { TestInfo } from '@playwright/test';
-import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { readComposeServices } from '../../checks/compose.ts';
 import { checkConsumed, checkCreatedFromTemplate, checkRequiredVariable } from '../../checks/env-file.ts';
 import { envMap } from '../../lib/envfile.ts';
 import { REQUIRED_ENV_VARS } from '../../core/thresholds.ts';
 import type { TargetView } from '../../testcontainers/view.ts';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
+import { resolveFiles } from '../../checks/discover.ts';
+import { describeSource } from '../../core/profile.ts';
 
 const IDS: Record<(typeof REQUIRED_ENV_VARS)[number], string> = {
   SECRET_KEY: 'PRE-ENV-2.1',
@@ -49,9 +51,11 @@ test.describe('Environment configuration', () => {
     // Its mode is PRE-SECCONF-4's line; here: it exists and was filled in from the template.
     expect(existsSync(p), `${p} does not exist: create it from .env.production.template with scripts/generate-env.sh`).toBe(true);
     if (!target.raw.deployDir) return notVerified(testInfo, `${target.mode}: the template .env.production.template is in the deployment directory; set RAG_DEPLOY_DIR`);
-    const c = checkCreatedFromTemplate(p, join(target.raw.deployDir, '.env.production.template'));
+    const tpl = resolveFiles(target.raw.deployDir, target.profile).envTemplate;
+    annotate.info(testInfo, `envTemplate: ${tpl.value} (${describeSource(tpl.source)})`);
+    const c = checkCreatedFromTemplate(p, resolve(target.raw.deployDir, tpl.value));
     await evidence('template comparison', [...c.details, ...c.problems].join('\n'));
-    expect(c.problems).toHaveNoProblems('.env.production vs .env.production.template');
+    expect(c.problems).toHaveNoProblems(`.env.production vs ${tpl.value}`);
   });
 
   for (const key of REQUIRED_ENV_VARS) {

@@ -5,7 +5,7 @@
  */
 import type { TestInfo } from '@playwright/test';
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
-import { checkOs, checkServerMinimum, describeHost, hostScope, measureHost, recommendedShortfalls, type HostFacts } from '../../checks/host.ts';
+import { checkOs, checkServerMinimum, defaultRoutes, describeHost, externalAddresses, hostScope, localNetworkProblems, measureHost, recommendedShortfalls, type HostFacts } from '../../checks/host.ts';
 import { spawnSync } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
 import { readFileSync } from 'node:fs';
@@ -40,14 +40,13 @@ test.describe('Server specifications', () => {
 
   test('local network for operations: a non-loopback interface with an address and a default route', verifies('PRE-SERVER-3'), async ({ target }, testInfo) => {
     const scope = hostScope(target.mode, target.mode !== 'hermetic' ? target.raw.deployDir : undefined);
-    const ifs = Object.entries(networkInterfaces()).flatMap(([name, addrs]) => (addrs ?? []).filter((a) => !a.internal).map((a) => `${name} ${a.address}`));
-    const routes = readFileSync('/proc/net/route', 'utf8').split('\n').slice(1).filter((l) => l.split(/\s+/)[1] === '00000000');
+    const ifs = externalAddresses(networkInterfaces());
+    const routes = defaultRoutes(readFileSync('/proc/net/route', 'utf8'));
     const ip = spawnSync('ip', ['route', 'show', 'default'], { encoding: 'utf8' });
     const facts = `non-loopback addresses: ${ifs.join(', ') || 'none'}; default route: ${(ip.stdout || '').trim() || (routes.length ? routes[0] : 'none')}`;
     await testInfo.attach('network interfaces', { body: facts, contentType: 'text/plain' });
     if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: ${facts}`);
-    expect(ifs.length, `the host has no non-loopback network address (${facts})`).toBeGreaterThan(0);
-    expect(routes.length, `the host has no default route (${facts})`).toBeGreaterThan(0);
+    expect(localNetworkProblems(ifs, routes, facts)).toHaveNoProblems(`local network for operations on ${scope.which}`);
   });
 
   test('internet for initial setup', verifies('PRE-SERVER-3'), async ({ target }, testInfo) => {

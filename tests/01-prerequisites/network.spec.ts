@@ -4,10 +4,11 @@
  * container (Docker API port bindings), and only 80/443 may listen beyond loopback.
  */
 import type { TestInfo } from '@playwright/test';
-import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import type { TargetView } from '../../testcontainers/view.ts';
-import { projectContainers, type ContainerState } from '../../lib/docker.ts';
-import { listeners, type Listener } from '../../checks/host.ts';
+import { projectContainers } from '../../lib/docker.ts';
+import { answeringServices } from '../../lib/preflight.ts';
+import { dnsProblems, internalListenersBeyondLoopback, listeners, liveHolders, portOwnership, publishedBeyondLoopback } from '../../checks/host.ts';
 import { facesOutside, INTERNAL_PORTS, isLoopback, ownerOfPort } from '../../core/contract.ts';
 import { OLLAMA_PORT, PUBLIC_PORTS, SERVICE_PORTS } from '../../core/thresholds.ts';
 import { lookup } from 'node:dns/promises';
@@ -15,38 +16,19 @@ import { isIP } from 'node:net';
 import { schemaErrors } from '../../lib/schemas.ts';
 import { spawnSync } from 'node:child_process';
 
-function bindingsFor(containers: ContainerState[], containerPort: number, service: string): ContainerState['ports'] {
-  return containers.filter((c) => c.service === service).flatMap((c) => c.ports.filter((p) => p.containerPort === containerPort));
-}
-
 /**
- * For each port: which host listener has it and whether that is the expected container's binding.
- * hermetic: container ports are published on random loopback ports, so the check is "published by the
- * right container"; the host's own 80/443/… are then reported, not decided.
+ * For each port: which host listener has it and whether that is the expected service's (checks/host.ts portOwnership).
+ * The holders are the compose project's containers; live on the host there is no project to ask, so a port is the
+ * deployment's when the service that owns it answers at its configured URL there (liveHolders). hermetic: container
+ * ports are published on random loopback ports, so the check is "published by the right container"; the host's own
+ * 80/443/… are then reported, not decided.
  */
-async function checkPorts(ports: readonly number[], project: string | undefined, randomPorts: boolean, testInfo: TestInfo): Promise<{ problems: string[]; facts: string[]; ss: Listener[] }> {
+async function checkPorts(ports: readonly number[], target: TargetView, testInfo: TestInfo): Promise<{ problems: string[]; facts: string[] }> {
   const { text, list } = listeners();
   await testInfo.attach('ss -tuln', { body: text || '(ss not available)', contentType: 'text/plain' });
-  const containers = project ? await projectContainers(project) : [];
-  const problems: string[] = [];
-  const facts: string[] = [];
-  for (const port of ports) {
-    const service = ownerOfPort(port)!;
-    const published = bindingsFor(containers, port, service);
-    const onHost = list.filter((l) => l.port === port && l.proto === 'tcp');
-    if (randomPorts) {
-      if (published.length === 0) problems.push(`${service} does not publish its port ${port}`);
-      facts.push(`${port}: ${service} publishes it on ${published.map((b) => `${b.hostIp}:${b.hostPort}`).join(', ') || 'nothing'}; host port ${port} ${onHost.length ? `in use (${onHost.map((l) => l.address).join(', ')})` : 'free'}`);
-    } else {
-      const ownedByService = published.filter((b) => b.hostPort === port);
-      const others = containers.filter((c) => c.service !== service && c.ports.some((p) => p.hostPort === port));
-      if (others.length) problems.push(`host port ${port} is published by ${others.map((c) => c.name).join(', ')} instead of ${service}`);
-      else if (ownedByService.length === 0 && onHost.length > 0) problems.push(`host port ${port} is taken by something outside the deployment (${onHost.map((l) => `${l.address}:${l.port}`).join(', ')}); ${service} cannot have it`);
-      else if (ownedByService.length === 0 && project) problems.push(`${service} does not publish port ${port} on the host (its bindings: ${published.map((b) => `${b.hostIp}:${b.hostPort}`).join(', ') || 'none'})`);
-      facts.push(`${port}: ${ownedByService.length ? `owned by ${service} (${ownedByService.map((b) => b.hostIp).join(', ')})` : onHost.length ? 'in use' : 'free'}`);
-    }
-  }
-  return { problems, facts, ss: list };
+  const project = target.raw.projectName;
+  const holders = project ? await projectContainers(project) : target.mode === 'live' ? liveHolders(target.raw.urls, await answeringServices(target.raw.urls, target.raw.caFile)) : [];
+  return portOwnership(ports, list, holders, ownerOfPort, { randomPorts: randomPorts(target), project: !!project });
 }
 
 /** The stack was started on random loopback ports (hermetic, or compose with RAG_RANDOM_PORTS=1): the checklist's host ports are not in play. */
@@ -59,23 +41,25 @@ function why(target: TargetView): string {
 
 test.describe('Network configuration', () => {
   test('ports 80 and 443 available and owned by Nginx', verifies('PRE-NETWORK-1'), async ({ target, http, evidence }, testInfo) => {
-    const r = await checkPorts(PUBLIC_PORTS, target.raw.projectName, randomPorts(target), testInfo);
+    const r = await checkPorts(PUBLIC_PORTS, target, testInfo);
     const url = target.url('nginxHttp');
     if (url) await evidence('GET /health through port 80', await http.fetch(`${url}/health`));
-    expect(r.problems, `${r.problems.join('; ') || 'ports'} (measured: ${r.facts.join('; ')})`).toEqual([]);
+    if (target.mode === 'live' && !target.raw.deployDir) return notVerified(testInfo, `live: port ownership can only be seen on the host; run with RAG_DEPLOY_DIR on the host (this machine: ${r.facts.join('; ')})`);
+    annotate.info(testInfo, `measured: ${r.facts.join('; ')}`);
+    expect(r.problems).toHaveNoProblems('ports 80/443 not available to Nginx');
     if (randomPorts(target)) return notVerified(testInfo, `${why(target)}, so whether the host's own ports 80/443 are available for production is not this machine's question; measured: ${r.facts.join('; ')}`);
-    if (target.mode === 'live' && !target.raw.deployDir) return notVerified(testInfo, 'live: port ownership can only be seen on the host; run with RAG_DEPLOY_DIR on the host');
   });
 
   test('ports 3000, 8000, 8001, 8002 available and owned by the services', verifies('PRE-NETWORK-2'), async ({ target }, testInfo) => {
-    const r = await checkPorts(SERVICE_PORTS, target.raw.projectName, randomPorts(target), testInfo);
-    expect(r.problems, `${r.problems.join('; ') || 'ports'} (measured: ${r.facts.join('; ')})`).toEqual([]);
+    const r = await checkPorts(SERVICE_PORTS, target, testInfo);
+    if (target.mode === 'live' && !target.raw.deployDir) return notVerified(testInfo, `live: port ownership can only be seen on the host; run with RAG_DEPLOY_DIR on the host (this machine: ${r.facts.join('; ')})`);
+    annotate.info(testInfo, `measured: ${r.facts.join('; ')}`);
+    expect(r.problems).toHaveNoProblems(`ports ${SERVICE_PORTS.join(', ')} not available to their services`);
     if (randomPorts(target)) return notVerified(testInfo, `${why(target)}; host ports 3000/8000/8001/8002 are not the production host's; measured: ${r.facts.join('; ')}`);
-    if (target.mode === 'live' && !target.raw.deployDir) return notVerified(testInfo, 'live: port ownership can only be seen on the host; run with RAG_DEPLOY_DIR on the host');
   });
 
   test('port 11434 accessible for Ollama', verifies('PRE-NETWORK-3'), async ({ target, http, evidence }, testInfo) => {
-    const r = await checkPorts([OLLAMA_PORT], target.raw.projectName, randomPorts(target), testInfo);
+    const r = await checkPorts([OLLAMA_PORT], target, testInfo);
     const url = target.url('ollama');
     if (!url) return notVerified(testInfo, `${target.mode}: Ollama's port is not reachable from here; set RAG_OLLAMA_URL`);
     const ex = await http.fetch(`${url}/api/version`);
@@ -89,7 +73,7 @@ test.describe('Network configuration', () => {
 
   test('firewall: only 80/443 of the deployment listen beyond loopback', verifies('PRE-NETWORK-4'), async ({ target, evidence }, testInfo) => {
     const containers = target.raw.projectName ? await projectContainers(target.raw.projectName) : [];
-    const exposed = containers.flatMap((c) => c.ports.filter((p) => !isLoopback(p.hostIp) && !facesOutside(c.service, p.containerPort)).map((p) => `${c.service}:${p.containerPort} on ${p.hostIp}:${p.hostPort}`));
+    const exposed = publishedBeyondLoopback(containers, facesOutside);
     const { list } = listeners();
     const external = list.filter((l) => !isLoopback(l.address)).map((l) => `${l.proto} ${l.address}:${l.port}`);
     const fw = spawnSync('sh', ['-c', 'nft list ruleset 2>/dev/null | head -60 || iptables -S 2>/dev/null | head -60'], { encoding: 'utf8' });
@@ -97,8 +81,7 @@ test.describe('Network configuration', () => {
     expect(exposed).toHaveNoProblems('deployment ports published beyond loopback other than Nginx 80/443 (an internal service reachable from outside)');
     if (target.mode === 'hermetic') return notVerified(testInfo, `hermetic: the deployment publishes nothing beyond loopback (checked); the host firewall belongs to a test machine – its non-loopback listeners (${external.length}) are shown, not judged`);
     if (target.mode === 'live' && !target.raw.deployDir) return notVerified(testInfo, 'live: the firewall can only be inspected on the host; run with RAG_DEPLOY_DIR on the host');
-    const unexpected = list.filter((l) => !isLoopback(l.address) && l.proto === 'tcp' && INTERNAL_PORTS.includes(l.port));
-    expect(unexpected.map((l) => `${l.address}:${l.port}`)).toHaveNoProblems('internal service ports listening beyond loopback on the host', { evidence: 'host listeners beyond loopback and firewall rules' });
+    expect(internalListenersBeyondLoopback(list, INTERNAL_PORTS)).toHaveNoProblems('internal service ports listening beyond loopback on the host', { evidence: 'host listeners beyond loopback and firewall rules' });
   });
 
   test('DNS resolution of the configured host name', verifies('PRE-NETWORK-5'), async ({ target, evidence }, testInfo) => {
@@ -108,6 +91,6 @@ test.describe('Network configuration', () => {
     if (isIP(name)) return notVerified(testInfo, `live: the deployment is addressed by its IP address ${name} (RAG_BASE_URL); there is no domain name to resolve – set RAG_BASE_URL to its domain name to check DNS`);
     const addrs = await lookup(name, { all: true }).catch((err: Error) => err);
     await evidence('DNS lookup', `${name} → ${addrs instanceof Error ? addrs.message : addrs.map((a) => a.address).join(', ')}`);
-    expect(addrs instanceof Error ? 0 : addrs.length, `${name} does not resolve${addrs instanceof Error ? `: ${addrs.message}` : ''}`).toBeGreaterThan(0);
+    expect(dnsProblems(name, addrs)).toHaveNoProblems('configured host name does not resolve');
   });
 });

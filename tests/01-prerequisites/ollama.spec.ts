@@ -6,15 +6,8 @@
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { getContainerRuntimeClient } from 'testcontainers';
 import { projectContainers } from '../../lib/docker.ts';
-import { processesNamed } from '../../checks/host.ts';
+import { generationProblems, OLLAMA_GENERATE_BOUND_MS, ollamaFromContainerProblems, processesNamed } from '../../checks/host.ts';
 import { schemaErrors } from '../../lib/schemas.ts';
-
-/**
- * "Model performance tested" has no number in the checklist. A short generation must finish within the
- * time a whole complex query may take under the checklist's budget for an upload (30 s) – generous for a
- * 7B model on CPU, and it catches a model that does not load or swaps.
- */
-const GENERATE_BOUND_MS = 30_000;
 
 test.describe('Ollama setup', () => {
   test('Ollama service running', verifies('PRE-OLLAMA-1'), async ({ target, http, evidence }, testInfo) => {
@@ -45,24 +38,26 @@ test.describe('Ollama setup', () => {
     expect(missing, `model(s) ${missing.join(', ')} (${source}) not downloaded; Ollama has: ${[...new Set(names)].join(', ') || 'no models'} (run: ${missing.map((m) => `ollama pull ${m}`).join('; ')})`).toEqual([]);
   });
 
-  test(`a generation round trip completes within ${GENERATE_BOUND_MS / 1000} s`, verifies('PRE-OLLAMA-4'), async ({ target, http, evidence }, testInfo) => {
+  test(`a generation round trip completes within ${OLLAMA_GENERATE_BOUND_MS / 1000} s`, verifies('PRE-OLLAMA-4'), async ({ target, http, evidence }, testInfo) => {
     const url = target.url('ollama');
     if (!url) return notVerified(testInfo, `${target.mode}: Ollama's port is not reachable from here; set RAG_OLLAMA_URL`);
-    test.setTimeout(GENERATE_BOUND_MS * 2 + 10_000);
+    test.setTimeout(OLLAMA_GENERATE_BOUND_MS * 2 + 10_000);
     const model = target.ollamaModels.models[0]!;
-    const gen = await http.fetch(`${url}/api/generate`, { method: 'POST', json: { model, prompt: 'Reply with one short sentence: what is a release checklist?', stream: false, options: { num_predict: 32 } }, timeoutMs: GENERATE_BOUND_MS + 5_000 });
+    const gen = await http.fetch(`${url}/api/generate`, { method: 'POST', json: { model, prompt: 'Reply with one short sentence: what is a release checklist?', stream: false, options: { num_predict: 32 } }, timeoutMs: OLLAMA_GENERATE_BOUND_MS + 5_000 });
     await evidence('POST /api/generate', gen);
-    expect(gen.status, `POST /api/generate with ${model} should answer 200, got ${gen.status}: ${gen.body.slice(0, 200)}`).toBe(200);
-    const g = http.json<{ response?: string; done?: boolean; eval_count?: number; eval_duration?: number }>(gen);
-    expect(g.done, 'generation did not complete (done != true)').toBe(true);
-    expect((g.response ?? '').trim().length, 'the model returned an empty answer').toBeGreaterThan(0);
-    const chat = await http.fetch(`${url}/api/chat`, { method: 'POST', json: { model, messages: [{ role: 'user', content: 'Say OK.' }], stream: false, options: { num_predict: 16 } }, timeoutMs: GENERATE_BOUND_MS + 5_000 });
+    // The chat round trip needs nothing of the generation: it is asked whatever the generation gave.
+    const chat = await http.fetch(`${url}/api/chat`, { method: 'POST', json: { model, messages: [{ role: 'user', content: 'Say OK.' }], stream: false, options: { num_predict: 16 } }, timeoutMs: OLLAMA_GENERATE_BOUND_MS + 5_000 });
     await evidence('POST /api/chat', chat);
-    expect(chat.status, `POST /api/chat should answer 200, got ${chat.status}`).toBe(200);
+    let body: unknown;
+    try {
+      body = JSON.parse(gen.body);
+    } catch {
+      body = undefined; // not JSON: generationProblems says the generation did not complete, with the body
+    }
+    const g = (body ?? {}) as { eval_count?: number; eval_duration?: number };
     const tps = g.eval_count && g.eval_duration ? (g.eval_count / (g.eval_duration / 1e9)).toFixed(1) : '?';
-    annotate.info(testInfo, `generate ${gen.ms} ms, chat ${chat.ms} ms, ${tps} tokens/s (bound ${GENERATE_BOUND_MS} ms each)`);
-    expect(gen.ms, `generation took ${gen.ms} ms; bound ${GENERATE_BOUND_MS} ms`).toBeLessThan(GENERATE_BOUND_MS);
-    expect(chat.ms, `chat took ${chat.ms} ms; bound ${GENERATE_BOUND_MS} ms`).toBeLessThan(GENERATE_BOUND_MS);
+    annotate.info(testInfo, `generate ${gen.ms} ms, chat ${chat.ms} ms, ${tps} tokens/s (bound ${OLLAMA_GENERATE_BOUND_MS} ms each)`);
+    expect(generationProblems(model, { ...gen, body, text: gen.body }, { ...chat, text: chat.body })).toHaveNoProblems(`generation round trip with ${model}`);
     if (target.mode === 'hermetic') annotate.warning(testInfo, 'hermetic: measured on the stand-in model service, not on real llama2 weights');
   });
 
@@ -73,7 +68,6 @@ test.describe('Ollama setup', () => {
     const container = client.container.getById(name);
     const r = await client.container.exec(container, ['sh', '-c', 'echo "OLLAMA_HOST=$OLLAMA_HOST"; curl -sS -m 10 -o /dev/null -w "%{http_code} %{time_total}s" "$OLLAMA_HOST/api/tags"']);
     await evidence(`exec curl in ${name}`, `exit ${r.exitCode}\n${r.output}`);
-    expect(r.exitCode, `curl $OLLAMA_HOST/api/tags from inside ${name} failed: ${r.output}`).toBe(0);
-    expect(r.output, `Ollama did not answer 200 from inside ${name}: ${r.output}`).toMatch(/\b200\b/);
+    expect(ollamaFromContainerProblems(name, r.exitCode, r.output)).toHaveNoProblems(`Ollama not reachable at OLLAMA_HOST from inside ${name}`);
   });
 });

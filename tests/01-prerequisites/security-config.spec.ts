@@ -5,15 +5,17 @@
  * without the deployment directory that cannot be seen, and a line whose values are good is then not verified.
  */
 import type { TestInfo } from '@playwright/test';
-import { test, expect, verifies, notVerified } from '../../fixtures/index.ts';
+import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import type { Check } from '../../checks/check.ts';
 import { readComposeServices } from '../../checks/compose.ts';
 import { checkConsumed, checkEnvFilePermissions, checkNoPlaceholders, checkPassword, checkSecret, passwordKeys } from '../../checks/env-file.ts';
 import { envMap, type EnvEntry } from '../../lib/envfile.ts';
 import { SIXTY_FOUR_CHAR_SECRETS } from '../../core/thresholds.ts';
 import type { TargetView } from '../../testcontainers/view.ts';
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { resolveFiles } from '../../checks/discover.ts';
+import { describeSource } from '../../core/profile.ts';
 
 function envPath(target: TargetView, testInfo: TestInfo): string | undefined {
   const p = target.raw.deployDir ? join(target.raw.deployDir, '.env.production') : target.raw.envFile;
@@ -83,8 +85,13 @@ test.describe('Security configuration', () => {
     const checks = [checkEnvFilePermissions(p)];
     const dir = target.raw.deployDir;
     if (dir) {
-      for (const k of ['ssl/server.key', 'ssl/ca.key']) {
-        const f = join(dir, k);
+      // The served private key (as resolved) and every *.key beside it (a CA key left next to the certificates).
+      const key = resolveFiles(dir, target.profile).tlsKey;
+      annotate.info(testInfo, `tlsKey: ${key.value} (${describeSource(key.source)})`);
+      const keyDir = key.value.includes('/') ? key.value.slice(0, key.value.lastIndexOf('/')) : '.';
+      const beside = existsSync(resolve(dir, keyDir)) ? readdirSync(resolve(dir, keyDir)).filter((n) => n.endsWith('.key')).map((n) => (keyDir === '.' ? n : `${keyDir}/${n}`)) : [];
+      for (const k of new Set([key.value, ...beside])) {
+        const f = resolve(dir, k);
         if (!existsSync(f)) continue;
         const mode = statSync(f).mode & 0o777;
         checks.push({ ok: (mode & 0o077) === 0, problems: (mode & 0o077) === 0 ? [] : [`${k} has mode ${mode.toString(8)}; private keys must be 600`], details: [`${k} mode ${mode.toString(8)}`] });

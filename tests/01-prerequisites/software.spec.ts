@@ -4,7 +4,7 @@
  * versions shown).
  */
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
-import { checkCompose, checkDocker, composeProbes, dockerProbe, hostScope, probe, processesNamed, type ToolProbe } from '../../checks/host.ts';
+import { checkCompose, checkDocker, composeProbes, dockerProbe, hostScope, ollamaConfiguredProblems, probe, processesNamed, type ToolProbe } from '../../checks/host.ts';
 import { envMap } from '../../lib/envfile.ts';
 import { existsSync } from 'node:fs';
 
@@ -59,8 +59,7 @@ test.describe('Software dependencies', () => {
     const facts = `host binary: ${bin ?? 'none'}; host processes: ${procs.length}; OLLAMA_HOST=${host ?? '(unset)'}; Ollama API at ${url ?? '(no URL)'}: ${ex ? ex.status : 'not reachable'}`;
     annotate.info(testInfo, facts);
     if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: ${facts}`);
-    expect(host, 'OLLAMA_HOST is not configured in .env.production').toBeTruthy();
-    expect(ex?.status, `Ollama does not answer at ${url ?? 'its URL'} (${facts})`).toBe(200);
+    expect(ollamaConfiguredProblems({ ollamaHost: host, url, status: ex?.status }, facts)).toHaveNoProblems('Ollama not installed and configured');
     if (!bin && procs.length === 0) annotate.warning(testInfo, 'Ollama runs as the deployment\'s ollama container, not as a program installed on the host; OLLAMA_HOST points at that service');
   });
 });

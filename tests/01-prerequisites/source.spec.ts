@@ -4,19 +4,8 @@
  * hermetic copy of reference/deploy is generated, not cloned: those lines are not verified there.
  */
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
-import { checkFilesPresent } from '../../checks/layout.ts';
-import { spawnSync } from 'node:child_process';
-
-function git(dir: string, ...args: string[]): { ok: boolean; out: string } {
-  const r = spawnSync('git', ['-C', dir, ...args], { encoding: 'utf8' });
-  return { ok: !r.error && r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}`.trim() };
-}
-
-/** The checkout's top level when the deployment directory is inside a git work tree of its own. */
-function checkout(dir: string): string | undefined {
-  const top = git(dir, 'rev-parse', '--show-toplevel');
-  return top.ok ? top.out : undefined;
-}
+import { checkFilesPresent, deploymentCheckout, git } from '../../checks/layout.ts';
+import { resolveFiles } from '../../checks/discover.ts';
 
 const HERMETIC = 'hermetic: the deployment directory is a generated copy of reference/deploy (secrets and certificates filled in), not a git checkout; run in compose mode on a cloned deployment to check this line';
 
@@ -25,10 +14,10 @@ test.describe('Source code', () => {
     const dir = target.raw.deployDir;
     if (target.mode === 'hermetic') return notVerified(testInfo, HERMETIC);
     if (!dir) return notVerified(testInfo, `${target.mode}: no deployment directory; set RAG_DEPLOY_DIR on the host`);
-    const top = checkout(dir);
-    const remote = top ? git(dir, 'remote', '-v').out : '';
-    await evidence('git checkout', `deployment directory: ${dir}\nwork tree: ${top ?? '(not a git checkout)'}\nremotes:\n${remote || '(none)'}`);
-    expect(top, `${dir} is not a git checkout: clone the repository to the deployment location`).toBeTruthy();
+    const co = deploymentCheckout(dir);
+    const remote = co.top ? git(dir, 'remote', '-v').out : '';
+    await evidence('git checkout', `deployment directory: ${dir}\nwork tree: ${co.top ?? co.problem}\nremotes:\n${remote || '(none)'}`);
+    expect(co.problem === undefined, co.problem).toBe(true);
   });
 
   test(`expected version checked out`, verifies('PRE-SOURCE-2'), async ({ target, evidence }, testInfo) => {
@@ -36,7 +25,8 @@ test.describe('Source code', () => {
     if (target.mode === 'hermetic') return notVerified(testInfo, HERMETIC);
     if (!dir) return notVerified(testInfo, `${target.mode}: no deployment directory; set RAG_DEPLOY_DIR on the host`);
     const want = target.config.expectedVersion;
-    expect(checkout(dir), `${dir} is not a git checkout, so its version cannot be known`).toBeTruthy();
+    const co = deploymentCheckout(dir);
+    expect(co.problem === undefined, `${co.problem}, so its version cannot be known`).toBe(true);
     const tags = git(dir, 'tag', '--points-at', 'HEAD').out.split('\n').filter(Boolean);
     const branch = git(dir, 'rev-parse', '--abbrev-ref', 'HEAD').out;
     const describe = git(dir, 'describe', '--tags', '--always').out;
@@ -48,7 +38,7 @@ test.describe('Source code', () => {
   test('all required files present (compose files, configs, scripts)', verifies('PRE-SOURCE-3'), async ({ target, evidence }, testInfo) => {
     const dir = target.raw.deployDir;
     if (!dir) return notVerified(testInfo, `${target.mode}: no deployment directory; set RAG_DEPLOY_DIR on the host`);
-    const c = checkFilesPresent(dir);
+    const c = checkFilesPresent(dir, resolveFiles(dir, target.profile));
     await evidence('required files', c.details.concat(c.problems).join('\n'));
     expect(c.problems).toHaveNoProblems('required files');
   });
@@ -57,7 +47,8 @@ test.describe('Source code', () => {
     const dir = target.raw.deployDir;
     if (target.mode === 'hermetic') return notVerified(testInfo, HERMETIC);
     if (!dir) return notVerified(testInfo, `${target.mode}: no deployment directory; set RAG_DEPLOY_DIR on the host`);
-    expect(checkout(dir), `${dir} is not a git checkout`).toBeTruthy();
+    const co = deploymentCheckout(dir);
+    expect(co.problem === undefined, co.problem).toBe(true);
     // Generated files (.env.production, ssl/, data/, logs/, backups/) are ignored by the deployment's .gitignore.
     const st = git(dir, 'status', '--porcelain', '--', '.');
     await evidence('git status --porcelain', st.out || '(clean)');
