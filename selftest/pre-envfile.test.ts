@@ -6,17 +6,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareHermeticDeployDir } from '../testcontainers/target.ts';
 import { checkBackupManifest } from '../checks/backup.ts';
 import { readComposeServices } from '../checks/compose.ts';
 import { checkConsumed, checkCreatedFromTemplate, checkEnvFilePermissions, checkNoPlaceholders, checkRequiredVariable, passwordKeys, shannonBitsPerChar } from '../checks/env-file.ts';
+import { validateComposeFiles } from '../checks/host.ts';
 import { checkDirectory, checkFilesPresent, REQUIRED_DIRECTORIES } from '../checks/layout.ts';
 import { checkChecklistAlerts, checkGrafanaDatasource, checkNotificationChannels, readAlertRules } from '../checks/monitoring-config.ts';
 import { envMap } from '../lib/envfile.ts';
 import { REQUIRED_ENV_VARS } from '../core/thresholds.ts';
+import { canFail } from './helpers.ts';
 
 const made: string[] = [];
 function copy(): string {
@@ -65,7 +67,7 @@ test('compose services are read with their network names and container ports', (
   assert.ok(services.some((s) => s.name === 'grafana'), 'profile-only services are read too');
 });
 
-test('a Grafana datasource on a host that is no compose service, or on the wrong port, fails', () => {
+test('a Grafana datasource on a host that is no compose service, or on the wrong port, fails', canFail('PRE-MONSTACK-2', 'PRE-SVCCONF-2'), () => {
   const services = readComposeServices(base);
   const yaml = (url: string) => `apiVersion: 1\ndatasources:\n  - name: Prometheus\n    type: prometheus\n    url: ${url}\n`;
   assert.match(checkGrafanaDatasource(yaml('http://prometheus-old:9090'), services).problems.join(), /no service of the compose files is called "prometheus-old" \(Prometheus runs as prometheus:9090\)/);
@@ -74,7 +76,7 @@ test('a Grafana datasource on a host that is no compose service, or on the wrong
   assert.deepEqual(checkGrafanaDatasource(yaml('https://prometheus.example.org:9090'), services).problems, []);
 });
 
-test('OLLAMA_HOST on a port the ollama service does not listen on fails; host.docker.internal is accepted', () => {
+test('OLLAMA_HOST on a port the ollama service does not listen on fails; host.docker.internal is accepted', canFail('PRE-ENV-2.6'), () => {
   const services = readComposeServices(base);
   const env = (v: string) => new Map([['OLLAMA_HOST', { key: 'OLLAMA_HOST', value: v, line: 1 }]]);
   assert.match(checkRequiredVariable(env('http://ollama:11435'), 'OLLAMA_HOST', services).problems.join(), /service "ollama" listens on 11434, not 11435/);
@@ -104,7 +106,7 @@ test('the reference compose files hand every checked variable of .env.production
   assert.deepEqual(used.details, ['API_SECRET_KEY reaches rag-backend (docker-compose.production.yml): env_file: .env.production']);
 });
 
-test('compose files that read no .env.production fail every secret line with the variable, the files and the fix', () => {
+test('compose files that read no .env.production fail every secret line with the variable, the files and the fix', canFail('PRE-ENV-2.1', 'PRE-ENV-2.2', 'PRE-ENV-2.3', 'PRE-ENV-2.4', 'PRE-ENV-2.5', 'PRE-ENV-2.6', 'PRE-ENV-2.7', 'PRE-ENV-2.8', 'PRE-SECCONF-1', 'PRE-SECCONF-2', 'PRE-SECCONF-3'), () => {
   const d = mkdtempSync(join(tmpdir(), 'pre-selftest-'));
   made.push(d);
   writeFileSync(join(d, '.env.production'), readFileSync(join(base, '.env.production'), 'utf8'));
@@ -156,7 +158,7 @@ test('an environment entry that overrides env_file with another value fails; the
   assert.deepEqual(checkConsumed(env, 'SSL_ENABLED', s, d).problems, []);
 });
 
-test('mode 644 on .env.production fails the permission line', () => {
+test('mode 644 on .env.production fails the permission line', canFail('PRE-SECCONF-4'), () => {
   const d = copy();
   chmodSync(join(d, '.env.production'), 0o644);
   const c = checkEnvFilePermissions(join(d, '.env.production'));
@@ -165,7 +167,7 @@ test('mode 644 on .env.production fails the permission line', () => {
   assert.deepEqual(failingVars(d), [], 'the variables themselves are still fine');
 });
 
-test('a 30-character SECRET_KEY fails SECRET_KEY only, and the message does not show the value', () => {
+test('a 30-character SECRET_KEY fails SECRET_KEY only, and the message does not show the value', canFail('PRE-ENV-2.1'), () => {
   const d = copy();
   const value = 'Zq8rT2mW9xK4vB7nL1pF6hJ3sD5gA0';
   assert.equal(value.length, 30);
@@ -176,7 +178,7 @@ test('a 30-character SECRET_KEY fails SECRET_KEY only, and the message does not 
   assert.ok(!JSON.stringify(c).includes(value), 'the secret value leaked into the check result');
 });
 
-test('a low-entropy 64-character secret and a reused secret fail', () => {
+test('a low-entropy 64-character secret and a reused secret fail', canFail('PRE-ENV-2.2', 'PRE-ENV-2.3'), () => {
   const d = copy();
   setVar(d, 'API_SECRET_KEY', 'ab'.repeat(32));
   const env = envMap(join(d, '.env.production'));
@@ -188,14 +190,14 @@ test('a low-entropy 64-character secret and a reused secret fail', () => {
   assert.ok(shannonBitsPerChar('0123456789abcdef'.repeat(4)) === 4);
 });
 
-test('LOG_LEVEL=DEBUG fails the LOG_LEVEL line only', () => {
+test('LOG_LEVEL=DEBUG fails the LOG_LEVEL line only', canFail('PRE-ENV-2.8'), () => {
   const d = copy();
   setVar(d, 'LOG_LEVEL', 'DEBUG');
   assert.deepEqual(failingVars(d), ['LOG_LEVEL']);
   assert.match(checkRequiredVariable(envMap(join(d, '.env.production')), 'LOG_LEVEL').problems.join(), /LOG_LEVEL is "DEBUG"; production logging requires LOG_LEVEL=INFO/);
 });
 
-test('SSL_ENABLED=false, a malformed OLLAMA_HOST, a weak password, a placeholder each fail their own line', () => {
+test('SSL_ENABLED=false, a malformed OLLAMA_HOST, a weak password, a placeholder each fail their own line', canFail('PRE-ENV-2.4', 'PRE-ENV-2.5', 'PRE-ENV-2.6', 'PRE-ENV-2.7', 'PRE-SECCONF-3', 'PRE-ENV-1'), () => {
   const d = copy();
   setVar(d, 'SSL_ENABLED', 'false');
   setVar(d, 'OLLAMA_HOST', 'ollama:11434');
@@ -211,7 +213,7 @@ test('SSL_ENABLED=false, a malformed OLLAMA_HOST, a weak password, a placeholder
   assert.ok(!JSON.stringify(checkRequiredVariable(env, 'REDIS_PASSWORD')).includes('Password123!'));
 });
 
-test('a variable missing from .env.production fails "present and non-empty"', () => {
+test('a variable missing from .env.production fails "present and non-empty"', canFail('PRE-ENV-2.3', 'PRE-ENV-1'), () => {
   const d = copy();
   const p = join(d, '.env.production');
   writeFileSync(p, readFileSync(p, 'utf8').replace(/^JWT_SECRET=.*\n/m, ''));
@@ -229,7 +231,7 @@ test('Compose-valid lines the previous parser refused (a quoted value with a com
   assert.equal(envMap(p).get('BACKUP_SCHEDULE')?.value, '0 2 * * *');
 });
 
-test('a quote left open on REDIS_PASSWORD fails REDIS_PASSWORD and the file\'s line only, with file:line', () => {
+test('a quote left open on REDIS_PASSWORD fails REDIS_PASSWORD and the file\'s line only, with file:line', canFail('PRE-ENV-2.4', 'PRE-ENV-1'), () => {
   const d = copy();
   const p = join(d, '.env.production');
   const value = envMap(p).get('REDIS_PASSWORD')!.value;
@@ -244,7 +246,7 @@ test('a quote left open on REDIS_PASSWORD fails REDIS_PASSWORD and the file\'s l
   assert.ok(!JSON.stringify([c, checkCreatedFromTemplate(p, join(d, '.env.production.template'))]).includes(value), 'the value leaked into a message');
 });
 
-test('a line that names no variable fails the file\'s line only; a $ in a secret is judged as Compose reads it', () => {
+test('a line that names no variable fails the file\'s line only; a $ in a secret is judged as Compose reads it', canFail('PRE-ENV-1', 'PRE-ENV-2.3'), () => {
   const d = copy();
   const p = join(d, '.env.production');
   writeFileSync(p, `${readFileSync(p, 'utf8')}MY SETTING=1\n`);
@@ -259,7 +261,7 @@ test('a line that names no variable fails the file\'s line only; a $ in a secret
   assert.ok(!JSON.stringify(c).includes(secret.slice(40)), 'part of the secret leaked as a variable name');
 });
 
-test('a missing logs/ subdirectory fails exactly that directory', () => {
+test('a missing logs/ subdirectory fails exactly that directory', canFail('PRE-DIRS-2.3'), () => {
   const d = copy();
   rmSync(join(d, 'logs/monitoring'), { recursive: true });
   const failing = Object.keys(REQUIRED_DIRECTORIES).filter((r) => !checkDirectory(d, r).ok);
@@ -267,13 +269,45 @@ test('a missing logs/ subdirectory fails exactly that directory', () => {
   assert.match(checkDirectory(d, 'logs/monitoring').problems.join(), /logs\/monitoring\/ does not exist .* \(needed for monitoring logs\)/);
 });
 
-test('a missing compose file fails the required-files line', () => {
+/** The directory lines of tests/01-prerequisites/directories.spec.ts (logs/monitoring: the test above). */
+const DIRECTORY_LINES: Array<[string, string]> = [
+  ['data/chroma', 'PRE-DIRS-1.1'],
+  ['data/documents', 'PRE-DIRS-1.2'],
+  ['data/redis', 'PRE-DIRS-1.3'],
+  ['logs/nginx', 'PRE-DIRS-2.1'],
+  ['logs/app', 'PRE-DIRS-2.2'],
+  ['ssl', 'PRE-DIRS-3'],
+  ['backups', 'PRE-DIRS-4'],
+];
+const dirs = copy();
+for (const [rel, id] of DIRECTORY_LINES) {
+  test(`a missing ${rel}/ fails its own line only, naming what it is for`, canFail(id), () => {
+    const p = join(dirs, rel);
+    renameSync(p, `${p}.away`);
+    try {
+      assert.deepEqual(Object.keys(REQUIRED_DIRECTORIES).filter((r) => !checkDirectory(dirs, r).ok), [rel]);
+      assert.match(checkDirectory(dirs, rel).problems.join(), new RegExp(`^${rel}/ does not exist in .* \\(needed for ${REQUIRED_DIRECTORIES[rel]}\\); create it: mkdir -p `));
+    } finally {
+      renameSync(`${p}.away`, p);
+    }
+  });
+}
+
+test('a compose override file Compose rejects fails the compose validation, naming the file and the cause', canFail('PRE-SVCCONF-3'), () => {
+  const d = copy();
+  writeFileSync(join(d, 'docker-compose.override.yml'), 'services:\n  rag-backend:\n    ports: "8000:8000"\n');
+  const runs = validateComposeFiles(d);
+  assert.deepEqual(runs.map((r) => [r.what.split(':')[0], r.ok]), [['docker-compose.monitoring.yml', true], ['docker-compose.override.yml', false], ['docker-compose.production.yml', true]]);
+  assert.match(runs[1]!.output, /ports/);
+});
+
+test('a missing compose file fails the required-files line', canFail('PRE-SOURCE-3'), () => {
   const d = copy();
   rmSync(join(d, 'docker-compose.monitoring.yml'));
   assert.match(checkFilesPresent(d).problems.join(), /docker-compose\.monitoring\.yml/);
 });
 
-test('a memory alert at 95 % fails HighMemoryUsage only, naming both numbers', () => {
+test('a memory alert at 95 % fails HighMemoryUsage only, naming both numbers', canFail('PRE-MONSTACK-3'), () => {
   const d = copy();
   const f = join(d, 'monitoring/prometheus/rules/rag-alerts.yml');
   writeFileSync(f, readFileSync(f, 'utf8').replace('node_memory_MemTotal_bytes) * 100 > 85', 'node_memory_MemTotal_bytes) * 100 > 95'));
@@ -282,17 +316,17 @@ test('a memory alert at 95 % fails HighMemoryUsage only, naming both numbers', (
   assert.match(c.problems[0]!, /alert HighMemoryUsage fires at > 95%; the checklist says "High memory usage alerts \(>85%\)", i\.e\. > 85%/);
 });
 
-test('a query failure alert at 50 % (0.5) and a missing CPU alert fail', () => {
+test('a query failure alert at 50 % (0.5) and a missing CPU alert (renamed and measuring load instead) fail', canFail('PRE-MONSTACK-3'), () => {
   const d = copy();
   const f = join(d, 'monitoring/prometheus/rules/rag-alerts.yml');
-  writeFileSync(f, readFileSync(f, 'utf8').replace('/ sum(rate(rag_queries_total[5m])) > 0.05', '/ sum(rate(rag_queries_total[5m])) > 0.5').replace('alert: HighCPUUsage', 'alert: CpuBusy'));
+  writeFileSync(f, readFileSync(f, 'utf8').replace('/ sum(rate(rag_queries_total[5m])) > 0.05', '/ sum(rate(rag_queries_total[5m])) > 0.5').replace('alert: HighCPUUsage', 'alert: CpuBusy').replace('node_cpu_seconds_total{mode="idle"}', 'node_load1'));
   const c = checkChecklistAlerts(readAlertRules(join(d, 'monitoring/prometheus/rules')));
   assert.equal(c.problems.length, 2, c.problems.join('\n'));
   assert.match(c.problems.join('\n'), /HighCPUUsage .* is not defined/);
   assert.match(c.problems.join('\n'), /HighQueryFailureRate fires at > 0\.5 \(= 50%\)/);
 });
 
-test('alerts routed to email only (webhook route removed) fail the notification line', () => {
+test('alerts routed to email only (webhook route removed) fail the notification line', canFail('PRE-MONSTACK-4'), () => {
   const d = copy();
   const f = join(d, 'monitoring/alertmanager/alertmanager.yml');
   const text = readFileSync(f, 'utf8').replace(/    - receiver: ops-webhook\n      matchers: \[\]\n      continue: true\n      group_wait: 10s\n/, '');
@@ -300,12 +334,12 @@ test('alerts routed to email only (webhook route removed) fail the notification 
   assert.match(c.problems.join(), /not routed to the webhook receiver \(ops-webhook\)/);
 });
 
-test('a Grafana datasource pointing elsewhere fails', () => {
+test('a Grafana datasource pointing elsewhere fails', canFail('PRE-MONSTACK-2'), () => {
   const c = checkGrafanaDatasource('apiVersion: 1\ndatasources:\n  - name: Prometheus\n    type: prometheus\n    url: http://localhost:3000\n');
   assert.match(c.problems.join(), /points at localhost:3000, not at Prometheus/);
 });
 
-test('a corrupted backup fails the integrity line (independent check and restore.sh --verify-only)', () => {
+test('a corrupted backup fails the integrity line (independent check and restore.sh --verify-only)', canFail('P1-BACKUP-4'), () => {
   const d = copy();
   writeFileSync(join(d, 'data/documents/report.txt'), 'quarterly report\n');
   const r = spawnSync('bash', [join(d, 'scripts/backup.sh'), d], { encoding: 'utf8', env: { ...process.env, BACKUP_SKIP_REDIS_SAVE: '1' } });

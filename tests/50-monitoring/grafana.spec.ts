@@ -38,7 +38,7 @@ function dashboards(deployDir: string): DashboardFile[] {
 let trafficOnce: Promise<string[]> | undefined;
 
 /** Runs a panel expression; "data" = at least one sample that is a number (NaN from 0/0 is no data). */
-async function panelData(prom: Prometheus, expr: string): Promise<{ samples: number; reason?: string }> {
+async function panelData(prom: Prometheus, expr: string): Promise<{ samples: number; reason?: string; missing?: string[] }> {
   const q = expandGrafanaVariables(expr);
   const r = await prom.query(q);
   const numeric = r.filter((s) => Number.isFinite(s.value));
@@ -60,7 +60,7 @@ async function panelData(prom: Prometheus, expr: string): Promise<{ samples: num
   }
   const filtering = /==|!=|>|<|alertstate|status=~"[45]/.test(q);
   if (missing.length === 0 && filtering) return { samples: 0 };
-  return { samples: -1, reason: missing.length ? `no series for ${missing.join(', ')}` : 'the query returns nothing' };
+  return { samples: -1, reason: missing.length ? `no series for ${missing.join(', ')}` : 'the query returns nothing', missing };
 }
 
 async function checkDashboard(id: string, target: TargetView, http: HttpClient, evidence: (n: string, t: string) => Promise<void>, grafanaNote: string): Promise<void> {
@@ -76,19 +76,30 @@ async function checkDashboard(id: string, target: TargetView, http: HttpClient, 
   expect(queries.length, `${def.name} has no panel queries`).toBeGreaterThan(0);
   // Rate and quantile panels show data only while there is traffic: make some (once per worker), then give
   // Prometheus up to three scrapes to see it. A panel still empty after that shows nothing to an operator.
-  const traffic = await (trafficOnce ??= target.url('backend') ? generateTraffic(new RagApi(http, target.url('backend')!, target.apiKey())) : Promise.resolve([]));
+  const traffic = await (trafficOnce ??= target.url('backend') ? generateTraffic(new RagApi(http, target.url('backend')!, target.apiKey(), target.profile.api)) : Promise.resolve([]));
+  const trafficDone = Date.now();
   const deadline = Date.now() + 50_000;
   let results: string[] = [];
   let empty: string[] = [];
   for (;;) {
     results = [];
     empty = [];
+    const waitable: string[][] = [];
     for (const q of queries) {
       const r = await panelData(prom, q.expr);
       results.push(`${r.samples < 0 || r.reason ? 'NO DATA' : r.samples === 0 ? 'empty (healthy: nothing matches the filter)' : `${r.samples} series`} | ${q.panel} | ${q.expr}${r.reason ? ` (${r.reason})` : ''}`);
-      if (r.samples < 0 || r.reason) empty.push(`${q.panel}: ${q.expr} (${r.reason})`);
+      if (r.samples < 0 || r.reason) {
+        empty.push(`${q.panel}: ${q.expr} (${r.reason})`);
+        waitable.push(r.missing ?? []);
+      }
     }
     if (empty.length === 0 || Date.now() > deadline) break;
+    // A panel whose series do not exist in Prometheus at all, from jobs that are up and scraped since the traffic, is not waited for.
+    const gone = new Map((await prom.seriesPresence([...new Set(waitable.flat())], trafficDone)).filter((p) => p.final).map((p) => [p.series, p.missing!]));
+    if (waitable.every((names) => names.some((n) => gone.has(n)))) {
+      empty = empty.map((e, i) => `${e}: ${waitable[i]!.filter((n) => gone.has(n)).map((n) => gone.get(n)).join('; ')}`);
+      break;
+    }
     await new Promise((r) => setTimeout(r, 5_000));
   }
   await evidence(`${def.name}: panel queries against the live Prometheus`, `${grafanaNote}\n\ntraffic generated first: ${traffic.join(', ') || 'none (backend not reachable)'}\n\n${results.join('\n')}`);

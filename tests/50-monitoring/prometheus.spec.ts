@@ -7,14 +7,16 @@
  * never moves is a dead exporter, not monitoring.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestInfo } from '@playwright/test';
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
-import { Prometheus, generateTraffic, promtoolFailedAlerts, promtoolTestRules } from '../../lib/prometheus.ts';
+import { Prometheus, generateTraffic, metricNamesIn, promtoolFailedAlerts, promtoolTestCases, promtoolTestRules } from '../../lib/prometheus.ts';
+import { checkAlertRule, checklistAlertPlan, describeAlertMatch } from '../../checks/monitoring-config.ts';
+import { containerResourceCoverage, hasMoved, movementProblems, outcomeLabelProblems, type MetricMovement, type Motion } from '../../checks/metrics.ts';
 import { RagApi } from '../../lib/rag-api.ts';
 import { projectContainers } from '../../lib/docker.ts';
 import type { TargetView } from '../../testcontainers/view.ts';
 import type { HttpClient } from '../../lib/http.ts';
-import * as T from '../../core/thresholds.ts';
 
 function prometheusOr(target: TargetView, http: HttpClient, testInfo: TestInfo): Prometheus | undefined {
   const url = target.url('prometheus');
@@ -30,6 +32,9 @@ interface Probe {
   what: string;
   expr: string;
 }
+
+/** System metrics (gauges among them) must change between two reads; application counters must grow after the traffic. */
+const motionOf = (p: Probe): Motion => (p.id.startsWith('MON-SYSMET') ? 'change' : 'grow');
 
 const SYSTEM: Probe[] = [
   { id: 'MON-SYSMET-1', what: 'CPU time (node_cpu_seconds_total)', expr: 'sum(node_cpu_seconds_total)' },
@@ -47,27 +52,38 @@ const APPLICATION: Probe[] = [
   { id: 'MON-APPMET-5', what: 'throughput: requests (http_requests_total)', expr: 'sum(http_requests_total)' },
 ];
 
-interface Movement {
+interface Movement extends MetricMovement {
   probe: Probe;
-  before?: number;
-  after?: number;
+  /** Series of the probe that Prometheus does not have at all while their job is up and scraped since the traffic. */
+  absent: string[];
 }
 
-/** Reads every probe, generates traffic once, waits for the next scrapes and reads again (shared by the tests). */
+const moved = (m: Movement) => hasMoved(m, motionOf(m.probe));
+
+/**
+ * Reads every probe, generates traffic once, waits for the next scrapes and reads again (shared by the tests).
+ * Before waiting on, it asks Prometheus whether the series still missing exist at all: one that does not, while
+ * the job exporting its namespace is up and was scraped after the traffic, is not waited for.
+ */
 let movementCache: Promise<{ moves: Movement[]; traffic: string[] }> | undefined;
 function movements(prom: Prometheus, target: TargetView, http: HttpClient): Promise<{ moves: Movement[]; traffic: string[] }> {
   movementCache ??= (async () => {
     const probes = [...SYSTEM, ...APPLICATION];
     const before = await Promise.all(probes.map((p) => prom.scalarSum(p.expr)));
     const backend = target.url('backend');
-    const traffic = backend ? await generateTraffic(new RagApi(http, backend, target.apiKey())) : [];
-    const moves: Movement[] = probes.map((probe, i) => ({ probe, before: before[i] }));
+    const traffic = backend ? await generateTraffic(new RagApi(http, backend, target.apiKey(), target.profile.api)) : [];
+    const trafficDone = Date.now();
+    const moves: Movement[] = probes.map((probe, i) => ({ probe, what: probe.what, before: before[i], absent: [] }));
     const deadline = Date.now() + 50_000; // scrape_interval 15 s: three scrapes at most
     for (;;) {
       await new Promise((r) => setTimeout(r, 5_000));
       const after = await Promise.all(probes.map((p) => prom.scalarSum(p.expr)));
       after.forEach((v, i) => (moves[i]!.after = v));
-      if (moves.every((m) => m.after !== undefined && m.after !== m.before) || Date.now() > deadline) break;
+      const pending = moves.filter((m) => !moved(m));
+      if (pending.length === 0 || Date.now() > deadline) break;
+      const presence = await prom.seriesPresence([...new Set(pending.flatMap((m) => metricNamesIn(m.probe.expr)))], trafficDone);
+      for (const m of pending) m.absent = presence.filter((p) => p.final && metricNamesIn(m.probe.expr).includes(p.series)).map((p) => p.missing!);
+      if (pending.every((m) => m.absent.length > 0)) break;
     }
     return { moves, traffic };
   })();
@@ -75,7 +91,7 @@ function movements(prom: Prometheus, target: TargetView, http: HttpClient): Prom
 }
 
 function describeMoves(ms: Movement[]): string {
-  return ms.map((m) => `${m.probe.what}: ${m.before ?? 'no series'} -> ${m.after ?? 'no series'}${m.after !== undefined && m.after !== m.before ? '' : '  (NOT MOVING)'}`).join('\n');
+  return ms.map((m) => `${m.probe.what}: ${m.before ?? 'no series'} -> ${m.after ?? 'no series'}${moved(m) ? '' : '  (NOT MOVING)'}${m.absent.map((a) => `\n  ${a}`).join('')}`).join('\n');
 }
 
 test.describe('Prometheus: scrape targets, system and application metrics', () => {
@@ -98,10 +114,7 @@ test.describe('Prometheus: scrape targets, system and application metrics', () =
       const { moves } = await movements(prom, target, http);
       const mine = moves.filter((m) => m.probe.id === id);
       await evidence('before/after', describeMoves(mine));
-      for (const m of mine) {
-        expect(m.before, `${m.probe.what}: Prometheus has no such series`).toBeDefined();
-        expect(m.after, `${m.probe.what} should change between two scrapes (before ${m.before}, after ${m.after})`).not.toBe(m.before);
-      }
+      expect(mine.flatMap((m) => movementProblems(m, 'change'))).toHaveNoProblems('system metric present and moving', { evidence: 'before/after' });
     });
   }
 
@@ -124,14 +137,11 @@ test.describe('Prometheus: scrape targets, system and application metrics', () =
       }
       return notVerified(testInfo, `${target.mode}: the deployment's containers are not visible from here, so coverage of every container cannot be checked; Prometheus has ${cadvisor.length} cAdvisor series and process_* for jobs ${covered.join(', ') || 'none'}`);
     }
-    const coverage = running.map((c) => {
-      const how = namesWithCadvisor.has(c.name) ? 'cAdvisor container_* series' : jobsWithProcess.has(c.service) && jobsWithCpu.has(c.service) ? `process_* of scrape job ${c.service} (stand-in for the container)` : undefined;
-      return { service: c.service, container: c.name, how };
-    });
+    const { coverage, problems } = containerResourceCoverage(running, { cadvisorNames: namesWithCadvisor, processMemoryJobs: jobsWithProcess, processCpuJobs: jobsWithCpu });
     await evidence('coverage', [`cAdvisor container series: ${cadvisor.length}`, `process_* jobs: ${[...jobsWithProcess].join(', ')}`, ...coverage.map((c) => `${c.service}: ${c.how ?? 'NO resource series in Prometheus'}`)].join('\n'));
     const standIns = coverage.filter((c) => c.how?.startsWith('process_'));
     if (standIns.length) annotate.info(testInfo, `no cAdvisor: process_* of the scraped service stands in for container resource consumption of ${standIns.map((c) => c.service).join(', ')}`);
-    expect(coverage.filter((c) => !c.how).map((c) => c.service)).toHaveNoProblems('containers whose memory/CPU Prometheus cannot see (no cAdvisor, no process_* series; add cAdvisor or an exporter)');
+    expect(problems).toHaveNoProblems('containers whose memory/CPU Prometheus cannot see (add cAdvisor or an exporter)', { evidence: 'coverage' });
   });
 
   for (const id of ['MON-APPMET-1', 'MON-APPMET-2', 'MON-APPMET-3', 'MON-APPMET-4', 'MON-APPMET-5']) {
@@ -144,26 +154,23 @@ test.describe('Prometheus: scrape targets, system and application metrics', () =
       const mine = moves.filter((m) => m.probe.id === id);
       await evidence('traffic generated', traffic.join('\n'));
       await evidence('before/after', describeMoves(mine));
-      for (const m of mine) {
-        expect(m.before, `${m.probe.what}: Prometheus has no such series`).toBeDefined();
-        expect(m.after, `${m.probe.what} should grow after the traffic (before ${m.before}, after ${m.after})`).toBeGreaterThan(m.before ?? Infinity);
-      }
+      expect(mine.flatMap((m) => movementProblems(m, 'grow'))).toHaveNoProblems('application metric present and growing after the traffic', { evidence: 'before/after' });
       if (id === 'MON-APPMET-3') {
         // Error rates: the failure outcome must be a series of its own, so that a failure ratio can be computed.
         const outcomes = await prom.query('rag_queries_total');
-        expect(outcomes.map((s) => s.metric.outcome).sort(), 'rag_queries_total should carry outcome="success" and outcome="failure"').toEqual(expect.arrayContaining(['failure', 'success']));
+        expect(outcomeLabelProblems('rag_queries_total', outcomes.map((s) => s.metric))).toHaveNoProblems('query outcomes for an error rate');
       }
     });
   }
 });
 
-/** The checklist's five alerts, the rule that implements each, and the threshold it must use. */
+/** The checklist's five alerts by their contract names (the titles); the deployment's rule for each is matched by what it measures. */
 const ALERTS = [
-  { id: 'MON-ALERTS-1', name: 'HighMemoryUsage', threshold: String(T.ALERT_MEMORY_PERCENT), metric: 'node_memory_MemAvailable_bytes' },
-  { id: 'MON-ALERTS-2', name: 'HighCPUUsage', threshold: String(T.ALERT_CPU_PERCENT), metric: 'node_cpu_seconds_total' },
-  { id: 'MON-ALERTS-3', name: 'ServiceUnavailable', threshold: undefined, metric: 'up' },
-  { id: 'MON-ALERTS-4', name: 'HighQueryFailureRate', threshold: String(T.ALERT_QUERY_FAILURE_PERCENT / 100), metric: 'rag_queries_total' },
-  { id: 'MON-ALERTS-5', name: 'DocumentProcessingFailures', threshold: undefined, metric: 'rag_documents_processed_total' },
+  { id: 'MON-ALERTS-1', name: 'HighMemoryUsage' },
+  { id: 'MON-ALERTS-2', name: 'HighCPUUsage' },
+  { id: 'MON-ALERTS-3', name: 'ServiceUnavailable' },
+  { id: 'MON-ALERTS-4', name: 'HighQueryFailureRate' },
+  { id: 'MON-ALERTS-5', name: 'DocumentProcessingFailures' },
 ] as const;
 
 test.describe('Alert rules', () => {
@@ -174,27 +181,35 @@ test.describe('Alert rules', () => {
       const prom = prometheusOr(target, http, testInfo);
       if (!prom) return;
       const rules = await prom.rules();
-      const rule = rules.find((r) => r.type === 'alerting' && r.name === a.name);
-      await evidence('alerting rules loaded', rules.filter((r) => r.type === 'alerting').map((r) => `${r.name} [${r.health}] for ${r.duration ?? 0}s: ${r.query}`).join('\n'));
-      expect(rule, `alerting rule ${a.name} should be loaded in Prometheus (/api/v1/rules)`).toBeDefined();
-      expect(rule!.health, `${a.name} evaluation health (${rule!.lastError ?? ''})`).toBe('ok');
-      expect(rule!.query, `${a.name} should read ${a.metric}`).toContain(a.metric);
-      if (a.threshold) expect(rule!.query, `${a.name} should fire above the checklist's ${a.threshold}`).toMatch(new RegExp(`>\\s*${a.threshold.replace('.', '\\.')}\\b`));
+      const plan = checklistAlertPlan(target.raw.deployDir, target.profile, rules);
+      const match = plan.matches.find((m) => m.want.alert === a.name)!;
+      annotate.info(testInfo, `${describeAlertMatch(match)}; from ${plan.from}`);
+      await evidence('alerting rules loaded', rules.filter((r) => r.type === 'alerting').map((r) => `${r.name} [${r.health}] for ${r.duration ?? 0}s: ${r.query}${r.file ? ` (${r.file})` : ''}`).join('\n'));
+      await evidence('checklist alerts matched', [`from ${plan.from}`, ...plan.problems.map((p) => `PROBLEM: ${p}`), ...plan.matches.flatMap((m) => [describeAlertMatch(m), ...m.details.map((d) => `  ${d}`), ...m.problems.map((p) => `  PROBLEM: ${p}`)])].join('\n'));
+      expect([...match.problems, ...(match.rule ? [] : plan.problems)]).toHaveNoProblems(`the rule for "${match.want.line}"`, { evidence: 'checklist alerts matched' });
+      const name = match.rule!.alert;
+      const rule = rules.find((r) => r.type === 'alerting' && r.name === name);
+      expect(rule, `alerting rule ${name} (${match.rule!.file}) should be loaded in Prometheus (/api/v1/rules)`).toBeDefined();
+      expect(rule!.health, `${name} evaluation health (${rule!.lastError ?? ''})`).toBe('ok');
+      // What Prometheus runs is judged too: a rule file changed but not reloaded is not what fires.
+      expect(checkAlertRule(match.want, { alert: name, expr: rule!.query, file: rule!.file ?? 'loaded in Prometheus' }).problems).toHaveNoProblems(`the loaded rule ${name}`, { evidence: 'alerting rules loaded' });
       // promtool unit tests: run once (they cover all five alerts, firing and silent cases).
       const deployDir = target.raw.deployDir;
-      if (!deployDir || target.mode === 'live') {
+      const files = plan.files;
+      if (!deployDir || !files || target.mode === 'live') {
         annotate.info(testInfo, 'promtool unit tests not run: no deployment directory here (set RAG_DEPLOY_DIR when running on the host)');
         return;
       }
-      promtool ??= promtoolTestRules(deployDir);
+      expect(files.tests, `no promtool test files for the alert rules (looked for ${files.testsFrom})`).not.toEqual([]);
+      annotate.info(testInfo, `promtool test files: ${files.testsFrom}`);
+      promtool ??= promtoolTestRules(deployDir, files.tests, files.prometheusConfig);
       await evidence('promtool test rules', `${promtool.command}\nexit ${promtool.exitCode}\n${promtool.output}`);
       // Each alert is judged on its own cases: a wrong threshold on one rule fails that rule's line, not all five.
       const failedAlerts = promtoolFailedAlerts(promtool);
       expect(failedAlerts, `promtool test rules failed without naming an alert (exit ${promtool.exitCode}):\n${promtool.output.slice(-1500)}`).toBeDefined();
-      expect(failedAlerts!.includes(a.name), `promtool test cases of ${a.name} fail:\n${promtool.output.slice(-1500)}`).toBe(false);
-      const testsFile = readFileSync(`${deployDir}/monitoring/prometheus/tests/rag-alerts.test.yml`, 'utf8');
-      const cases = testsFile.split(/alertname:\s*/).slice(1).filter((s) => s.startsWith(a.name));
-      expect(cases.length, `the promtool tests should exercise ${a.name}`).toBeGreaterThanOrEqual(1);
+      expect(failedAlerts!.includes(name), `promtool test cases of ${name} fail:\n${promtool.output.slice(-1500)}`).toBe(false);
+      const cases = files.tests.flatMap((f) => promtoolTestCases(readFileSync(join(deployDir, f), 'utf8'))).filter((n) => n === name);
+      expect(cases.length, `the promtool tests (${files.tests.join(', ')}) should exercise ${name}`).toBeGreaterThanOrEqual(1);
       // promtool compares the exact list of alerts at each eval_time, so a case whose input also holds a series below
       // the threshold (or that expects []) proves the rule stays silent there; the file's cases are attached above.
     });
