@@ -3,7 +3,7 @@
  * (through Nginx), the soak, the rollback drill and the monitoring traffic (the backend URL directly): the base
  * URL is the caller's choice.
  *
- *   const api = new RagApi(http, target.url('backend')!, target.apiKey());
+ *   const api = new RagApi(http, target.url('backend')!, target.apiKey(), target.profile.api);
  *   const { ex, docId } = await api.uploadText('probe.txt', 'text');   // tolerant: never throws on a status
  *   const r = await api.query('What ...?');                              // checked: status and schema
  *
@@ -12,14 +12,19 @@
  * - the tolerant methods (raw, uploadRaw, uploadText, waitProcessed, ask, deleteRaw) return what the API
  *   answered and leave the verdict to the caller;
  * - DocumentJanitor deletes what a run created (marked documents only), EventSocket reads the progress socket.
+ * Routes and field names follow the deployment profile's API shape (core/profile.ts `ApiShape`; the contract's
+ * when none is given): upload path and multipart field, query path and question field, the documents path with
+ * /{id}, /{id}/status and /bulk beneath it, the health path.
  * The decisions on answers (facts, attribution, event order) live in checks/answers.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { FormData } from 'undici';
 import WebSocket from 'ws';
+import { authHeaders, CONTRACT_API, type ApiShape, type AuthShape } from '../core/profile.ts';
 import type { Exchange, HttpClient } from './http.ts';
 import { schemaErrors } from './schemas.ts';
+import { fetchOpenApi, uploadFieldHint } from './openapi.ts';
 import { Arrivals } from './arrivals.ts';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -159,10 +164,48 @@ export function markedFile(marker: string, stem: string, text: string, ext = '.t
   return { filename: `${stem}-${marker}${ext}`, contentType, content: `${text}\nRun marker: ${marker}\n` };
 }
 
+/**
+ * "blocked: <ID> – <cause>": the message of a line that cannot run because the line `id` failed to make what it
+ * needs (a document); the cause's first line only, the rest of it is on that line.
+ */
+export function blockedBy(id: string, cause: string): string {
+  return `blocked: ${id} – ${cause.split('\n')[0]}`;
+}
+
+/** The finding of a deployment whose profile declares no authentication and that accepts anonymous mutating requests. */
+export const NO_AUTH = 'the deployment profile declares no authentication (auth.scheme: none): mutating endpoints accept anonymous requests';
+
+/** The credential a profile's auth scheme sends, in words: "the X-API-Key header", "Authorization: Bearer", ... */
+export function credentialName(auth: AuthShape): string {
+  return auth.scheme === 'none' ? 'no credential (auth.scheme: none)' : auth.scheme === 'api-key' ? `the ${auth.header} header` : `Authorization: ${auth.scheme === 'bearer' ? 'Bearer' : 'Basic'}`;
+}
+
+/** A credential in the profile's scheme with a value that is not the deployment's (undefined for scheme none). */
+export function wrongCredential(auth: AuthShape): Record<string, string> | undefined {
+  return auth.scheme === 'none' ? undefined : authHeaders(auth, () => randomBytes(32).toString('hex'));
+}
+
+/** What a call came to: a status, a status with a body that breaks its schema, or no answer. */
+export interface CallOutcome {
+  said: string;
+  ok: boolean;
+}
+
+/**
+ * Which of the two is at fault when a call failed through the proxy and was repeated against the backend
+ * directly: "through Nginx: 502; the backend directly: 200 – the proxy is at fault (route /query)".
+ */
+export function faultVerdict(route: string, viaProxy: CallOutcome, direct: CallOutcome): string {
+  const who = direct.ok ? 'the proxy is at fault' : 'the backend is at fault';
+  return `through Nginx: ${viaProxy.said}; the backend directly: ${direct.said} – ${who} (route ${route})`;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // The client
 
 export class ApiCallError extends Error {}
+
+type Send = (api: RagApi) => Promise<Exchange>;
 
 export class RagApi {
   constructor(
@@ -172,9 +215,40 @@ export class RagApi {
      * http://localhost/...), the backend's own URL for the soak, the rollback drill and the monitoring traffic.
      */
     readonly baseUrl: string,
-    /** Credential for mutating endpoints (X-API-Key). */
+    /** Credential for mutating endpoints, in the profile's scheme (target.apiKey()). */
     private readonly auth: Record<string, string>,
+    /** The deployment's routes and field names (the profile's `api`). */
+    readonly shape: ApiShape = CONTRACT_API,
+    /**
+     * The backend's own URL when `baseUrl` is the proxy's: a checked call that fails through the proxy is
+     * repeated there, and its error says which of the two is at fault.
+     */
+    private readonly direct?: string,
   ) {}
+
+  /** The documents path, with encoded segments beneath it: docPath(id, 'status') = /api/v1/documents/<id>/status. */
+  docPath(...segments: string[]): string {
+    return [this.shape.documentsPath, ...segments.map(encodeURIComponent)].join('/');
+  }
+
+  /** A query body with the question in the deployment's field (plus any other fields). */
+  questionBody(question: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {
+    return { [this.shape.questionField]: question, ...extra };
+  }
+
+  /** The same API at another base URL (the backend directly instead of through Nginx). */
+  at(baseUrl: string): RagApi {
+    return new RagApi(this.http, baseUrl, this.auth, this.shape);
+  }
+
+  /**
+   * What the backend's OpenAPI document says against the profile's upload path and field (lib/openapi.ts
+   * uploadFieldHint), read from the backend directly when its URL is known; undefined when it serves none or agrees.
+   */
+  async uploadHint(): Promise<string | undefined> {
+    const found = await fetchOpenApi((u) => this.http.fetch(u, { timeoutMs: 10_000 }), this.direct ?? this.baseUrl);
+    return found && uploadFieldHint(found.doc, this.shape);
+  }
 
   /** Checks status and schema; throws with the transcript and ajv's text otherwise. */
   check<T>(ex: Exchange, what: string, expected: number | number[], schema: string): T {
@@ -188,20 +262,67 @@ export class RagApi {
     return body;
   }
 
+  /** What an exchange (or its absence) came to against `expected` and `schema`. */
+  private outcome(ex: Exchange | Error, expected: number[], schema: string): CallOutcome {
+    if (ex instanceof Error) return { said: `no answer (${ex.message.split('\n')[0]})`, ok: false };
+    if (!expected.includes(ex.status)) return { said: String(ex.status), ok: false };
+    let body: unknown;
+    try {
+      body = JSON.parse(ex.body) as unknown;
+    } catch {
+      return { said: `${ex.status} with a body that is not JSON`, ok: false };
+    }
+    return schemaErrors(schema, body) ? { said: `${ex.status} with a body that breaks the "${schema}" schema`, ok: false } : { said: String(ex.status), ok: true };
+  }
+
+  /**
+   * A checked call (status and schema). When it fails through the proxy and the backend's URL is known, the
+   * same call is repeated against the backend and the error leads with which of the two is at fault; `undo`
+   * removes what the repeated call created (an upload). `explain` may lead the error with a cause it finds for
+   * the answer (the upload: what the OpenAPI document says).
+   */
+  async checked<T>(what: string, expected: number | number[], schema: string, route: string, send: Send, extra: { undo?: (api: RagApi, ex: Exchange) => Promise<void>; explain?: (ex: Exchange) => Promise<string | undefined> } = {}): Promise<T> {
+    const want = Array.isArray(expected) ? expected : [expected];
+    const first = await send(this).catch((e: Error) => e);
+    let err: Error;
+    if (first instanceof Error) err = first;
+    else {
+      try {
+        return this.check<T>(first, what, want, schema);
+      } catch (e) {
+        err = e as Error;
+      }
+    }
+    const why = first instanceof Error ? undefined : await extra.explain?.(first).catch(() => undefined);
+    const verdict = this.direct ? await this.repeatDirect(first, want, schema, route, send, extra.undo) : undefined;
+    // The first line carries the cause (what a "blocked" line quotes): the explanation, else the verdict.
+    const lead = why && verdict ? `${why} (${verdict})` : (why ?? verdict);
+    if (!lead) throw err;
+    throw new ApiCallError(`${lead}\n${err.message}`);
+  }
+
+  /** The same call against the backend directly: the verdict on which of the two is at fault. */
+  private async repeatDirect(first: Exchange | Error, want: number[], schema: string, route: string, send: Send, undo?: (api: RagApi, ex: Exchange) => Promise<void>): Promise<string> {
+    const backend = this.at(this.direct!);
+    const again = await send(backend).catch((e: Error) => e);
+    if (undo && !(again instanceof Error) && again.status < 300) await undo(backend, again).catch(() => undefined);
+    return faultVerdict(route, this.outcome(first, want, schema), this.outcome(again, want, schema));
+  }
+
   /** Any request, unchecked (for the error-handling probes and the tolerant callers). */
   raw(path: string, opts: Parameters<HttpClient['fetch']>[1] = {}): Promise<Exchange> {
     return this.http.fetch(`${this.baseUrl}${path}`, opts);
   }
 
-  /** Multipart upload in the field `files`, exactly as `curl -F "files=@test.txt"` does, with the API key. */
+  /** Multipart upload in the profile's field (the contract's `files`, as `curl -F "files=@test.txt"` does), with the credential. */
   async uploadRaw(files: UploadFile[], opts: { auth?: boolean; field?: string; timeoutMs?: number } = {}): Promise<Exchange> {
     // undici's own FormData: the request() of the npm undici does not take Node's built-in one.
     const form = new FormData();
     for (const f of files) {
       const bytes = typeof f.content === 'string' ? Buffer.from(f.content, 'utf8') : f.content;
-      form.append(opts.field ?? 'files', new Blob([new Uint8Array(bytes)], { type: f.contentType }), f.filename);
+      form.append(opts.field ?? this.shape.uploadField, new Blob([new Uint8Array(bytes)], { type: f.contentType }), f.filename);
     }
-    return this.http.fetch(`${this.baseUrl}/api/v1/documents/upload`, { method: 'POST', body: form as unknown as globalThis.FormData, headers: opts.auth === false ? {} : { ...this.auth }, timeoutMs: opts.timeoutMs ?? 120_000 });
+    return this.http.fetch(`${this.baseUrl}${this.shape.uploadPath}`, { method: 'POST', body: form as unknown as globalThis.FormData, headers: opts.auth === false ? {} : { ...this.auth }, timeoutMs: opts.timeoutMs ?? 120_000 });
   }
 
   /**
@@ -220,20 +341,25 @@ export class RagApi {
   }
 
   async upload(files: UploadFile[]): Promise<UploadResult> {
-    const ex = await this.uploadRaw(files);
-    const body = this.check<UploadResult>(ex, `upload of ${files.map((f) => f.filename).join(', ')}`, [200, 201, 202], 'upload');
+    const undo = async (api: RagApi, ex: Exchange) => {
+      for (const d of (JSON.parse(ex.body) as Partial<UploadResult>).documents ?? []) await api.deleteRaw(d.doc_id);
+    };
+    // A refused upload (4xx) may be the profile's shape: the backend's OpenAPI document names the field it wants.
+    const explain = async (ex: Exchange) => (ex.status >= 400 && ex.status < 500 ? this.uploadHint() : undefined);
+    const body = await this.checked<UploadResult>(`upload of ${files.map((f) => f.filename).join(', ')}`, [200, 201, 202], 'upload', this.shape.uploadPath, (api) => api.uploadRaw(files), { undo, explain });
     if (body.documents.length !== files.length) {
-      throw new ApiCallError(`upload of ${files.length} file(s) answered with ${body.documents.length} document(s)\n${this.http.describe(ex)}`);
+      throw new ApiCallError(`upload of ${files.length} file(s) answered with ${body.documents.length} document(s): ${body.documents.map((d) => d.filename).join(', ')}`);
     }
     return body;
   }
 
   async list(query = 'limit=1000'): Promise<DocumentList> {
-    return this.check<DocumentList>(await this.raw(`/api/v1/documents?${query}`), 'GET /api/v1/documents', 200, 'documents');
+    const path = `${this.shape.documentsPath}?${query}`;
+    return this.checked<DocumentList>(`GET ${path}`, 200, 'documents', this.shape.documentsPath, (api) => api.raw(path));
   }
 
   async status(docId: string): Promise<DocumentStatus> {
-    return this.check<DocumentStatus>(await this.raw(`/api/v1/documents/${encodeURIComponent(docId)}/status`), `status of ${docId}`, 200, 'document-status');
+    return this.checked<DocumentStatus>(`status of ${docId}`, 200, 'document-status', `${this.shape.documentsPath}/{id}/status`, (api) => api.raw(api.docPath(docId, 'status')));
   }
 
   /** Polls the status until it is terminal (or the time is up); returns every distinct status seen. */
@@ -256,7 +382,7 @@ export class RagApi {
     const deadline = Date.now() + timeoutMs;
     let status = 'unknown';
     while (Date.now() < deadline) {
-      const ex = await this.raw(`/api/v1/documents/${encodeURIComponent(docId)}/status`).catch(() => undefined);
+      const ex = await this.raw(this.docPath(docId, 'status')).catch(() => undefined);
       // A 200 without a status (not JSON, `{}`) leaves it unknown: never a crash of the caller.
       const said = ex?.status === 200 ? (parseOrUndefined(ex.body) as { status?: unknown } | null | undefined)?.status : undefined;
       if (typeof said === 'string') status = said;
@@ -271,27 +397,32 @@ export class RagApi {
   }
 
   deleteRaw(docId: string): Promise<Exchange> {
-    return this.raw(`/api/v1/documents/${encodeURIComponent(docId)}`, { method: 'DELETE', headers: { ...this.auth } });
+    return this.raw(this.docPath(docId), { method: 'DELETE', headers: { ...this.auth } });
   }
 
   async bulkDelete(docIds: string[]): Promise<BulkDeleteResult> {
-    const ex = await this.raw('/api/v1/documents/bulk', { method: 'DELETE', headers: { ...this.auth }, json: { doc_ids: docIds } });
+    const ex = await this.raw(this.docPath('bulk'), { method: 'DELETE', headers: { ...this.auth }, json: { doc_ids: docIds } });
     return this.check<BulkDeleteResult>(ex, `bulk delete of ${docIds.length}`, 200, 'bulk-delete');
   }
 
-  /** The checklist's query: POST /query {"question": ...} (max_chunks only when given). */
+  /** The checklist's query: POST /query {"question": ...} in the profile's path and field (max_chunks only when given). */
   async query(question: string, maxChunks?: number): Promise<QueryResult> {
-    const ex = await this.raw('/query', { method: 'POST', json: maxChunks === undefined ? { question } : { question, max_chunks: maxChunks }, timeoutMs: 120_000 });
-    return this.check<QueryResult>(ex, `query "${question}"`, 200, 'query');
+    const json = this.questionBody(question, maxChunks === undefined ? {} : { max_chunks: maxChunks });
+    return this.checked<QueryResult>(`query "${question}"`, 200, 'query', this.shape.queryPath, (api) => api.raw(api.shape.queryPath, { method: 'POST', json, timeoutMs: 120_000 }));
   }
 
-  /** Tolerant query: POST /query {"question": ...}, the exchange whatever its status (throws only without an answer). */
+  /** Tolerant query: POST /query {"question": ...} (the profile's path and field), the exchange whatever its status (throws only without an answer). */
   ask(question: string, timeoutMs = 30_000): Promise<Exchange> {
-    return this.raw('/query', { method: 'POST', json: { question }, timeoutMs });
+    return this.raw(this.shape.queryPath, { method: 'POST', json: this.questionBody(question), timeoutMs });
+  }
+
+  /** Tolerant GET of the health path. */
+  health(timeoutMs = 30_000): Promise<Exchange> {
+    return this.raw(this.shape.healthPath, { timeoutMs });
   }
 
   async getSettings(): Promise<Settings> {
-    return this.check<Settings>(await this.raw('/settings'), 'GET /settings', 200, 'settings');
+    return this.checked<Settings>('GET /settings', 200, 'settings', '/settings', (api) => api.raw('/settings'));
   }
 
   async postSettingsRaw(body: unknown): Promise<Exchange> {
@@ -306,7 +437,7 @@ export class RagApi {
   async existing(ids: Iterable<string>): Promise<Set<string>> {
     const out = new Set<string>();
     for (const id of new Set(ids)) {
-      const ex = await this.raw(`/api/v1/documents/${encodeURIComponent(id)}/status`);
+      const ex = await this.raw(this.docPath(id, 'status'));
       if (ex.status === 200) out.add(id);
       else if (ex.status !== 404) throw new ApiCallError(`status of cited document ${id}: expected 200 or 404, got ${ex.status}\n${this.http.describe(ex)}`);
     }
@@ -397,9 +528,9 @@ export class EventSocket {
     });
   }
 
-  /** Opens wss://<public>/api/v1/documents/ws/<clientId>, trusting the run's CA (never disabling verification). */
-  static open(publicUrl: string, clientId: string, caFile: string | undefined, timeoutMs = 10_000): Promise<EventSocket> {
-    const url = `${publicUrl.replace(/^http/, 'ws')}/api/v1/documents/ws/${encodeURIComponent(clientId)}`;
+  /** Opens wss://<public><documents path>/ws/<clientId>, trusting the run's CA (never disabling verification). */
+  static open(publicUrl: string, clientId: string, caFile: string | undefined, timeoutMs = 10_000, documentsPath = CONTRACT_API.documentsPath): Promise<EventSocket> {
+    const url = `${publicUrl.replace(/^http/, 'ws')}${documentsPath}/ws/${encodeURIComponent(clientId)}`;
     const ws = new WebSocket(url, { ...(caFile ? { ca: readFileSync(caFile) } : {}), handshakeTimeout: timeoutMs });
     const sock = new EventSocket(url, ws);
     return new Promise((resolve, reject) => {

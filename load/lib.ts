@@ -6,6 +6,10 @@
  *   BASE_URL     the public entry point (Nginx), e.g. https://127.0.0.1:8443 – required
  *   HEALTH_URL   the URL of the checklist's `ab` line (plain HTTP /health via Nginx); default BASE_URL/health
  *   API_KEY      the backend's API_SECRET_KEY (X-API-Key) – required by uploads.ts only; never printed
+ *   AUTH_SCHEME  api-key (default), bearer, basic or none; AUTH_HEADER the api-key header (default X-API-Key),
+ *                AUTH_USER the basic-auth user: how API_KEY is sent (the deployment profile's `auth`)
+ *   UPLOAD_PATH, UPLOAD_FIELD, QUERY_PATH, QUESTION_FIELD, DOCUMENTS_PATH  the API's routes and field names
+ *                (the deployment profile's `api`); default the contract's
  *   SUMMARY_DIR  where handleSummary writes <script>.json; default reports/k6
  *
  * TLS: the hermetic stack's HTTPS certificate is signed by a private CA and k6 has no option to trust a CA
@@ -14,6 +18,7 @@
  * K6_INSECURE_SKIP_TLS_VERIFY=true (k6's own variable) is it turned off – for these load scripts alone; the
  * TLS checks of the checklist are made elsewhere (Phase 4) with verification on.
  */
+import encoding from 'k6/encoding';
 import exec from 'k6/execution';
 import http, { type Params } from 'k6/http';
 import {
@@ -161,13 +166,40 @@ export function parseJson(body: unknown): unknown {
   }
 }
 
+/** The deployment's routes and field names (lib/k6.ts passes the profile's `api`; the contract's by default). */
+export const API = {
+  uploadPath: __ENV.UPLOAD_PATH || '/api/v1/documents/upload',
+  uploadField: __ENV.UPLOAD_FIELD || 'files',
+  queryPath: __ENV.QUERY_PATH || '/query',
+  questionField: __ENV.QUESTION_FIELD || 'question',
+  documentsPath: __ENV.DOCUMENTS_PATH || '/api/v1/documents',
+};
+
+/** A query body with the question in the deployment's field (plus any other fields), as JSON. */
+export function questionBody(question: string, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ [API.questionField]: question, ...extra });
+}
+
+/** Whether the deployment authenticates mutating requests (AUTH_SCHEME other than none): then API_KEY is needed. */
+export const NEEDS_KEY = (__ENV.AUTH_SCHEME || 'api-key') !== 'none';
+
+/** The credential headers in the deployment's scheme: API_KEY in AUTH_HEADER, as a bearer token, as basic auth, or none. */
+export function authHeaders(): Record<string, string> {
+  const key = (__ENV.API_KEY ?? '').trim();
+  const scheme = __ENV.AUTH_SCHEME || 'api-key';
+  if (scheme === 'none') return {};
+  if (scheme === 'bearer') return { Authorization: `Bearer ${key}` };
+  if (scheme === 'basic') return { Authorization: `Basic ${encoding.b64encode(`${__ENV.AUTH_USER || 'admin'}:${key}`)}` };
+  return { [__ENV.AUTH_HEADER || 'X-API-Key']: key };
+}
+
 /**
  * POST /api/v1/documents/upload of one text document (multipart field `files`; `params` carry the X-API-Key and the
  * endpoint tag): the answer, the doc_id it names and the error it carries although its status may say success – a
  * 2xx with {"detail": ...} accepted nothing.
  */
 export function uploadDocument(base: string, doc: { filename: string; text: string }, params: Params) {
-  const res = http.post(`${base}/api/v1/documents/upload`, { files: http.file(doc.text, doc.filename, 'text/plain') }, params);
+  const res = http.post(`${base}${API.uploadPath}`, { [API.uploadField]: http.file(doc.text, doc.filename, 'text/plain') }, params);
   const json = parseJson(res.body);
   return { res, docId: findDocId(json), error: errorShape(json) };
 }

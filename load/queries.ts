@@ -23,9 +23,13 @@ import type { Options } from 'k6/options';
 import { CONCURRENT_QUERIES, QUERIES_PER_CLIENT } from '../core/thresholds.ts';
 import {
   answerProblem,
+  API,
+  authHeaders,
   baseUrl,
   K6_THRESHOLDS,
+  NEEDS_KEY,
   parseJson,
+  questionBody,
   result,
   SEARCHABLE_WAIT_MS,
   short,
@@ -60,13 +64,11 @@ interface SetupData {
   seed: Seed;
 }
 
-function apiKeyHeader(): Record<string, string> {
-  return { 'X-API-Key': (__ENV.API_KEY ?? '').trim() };
-}
+const apiKeyHeader = authHeaders;
 
 /** Ends the test before any query is sent: deletes what was planted, reports the cause and aborts with it. */
 function seedingFailed(base: string, cause: string, docId?: string): never {
-  if (docId) http.del(`${base}/api/v1/documents/${docId}`, null, tagged('seed', { name: 'delete', headers: apiKeyHeader() }));
+  if (docId) http.del(`${base}${API.documentsPath}/${docId}`, null, tagged('seed', { name: 'delete', headers: apiKeyHeader() }));
   result('queries', { stage: 'seed', ok: false, cause });
   exec.test.abort(`seeding failed: ${cause}`);
   throw new Error(`seeding failed: ${cause}`);
@@ -74,7 +76,7 @@ function seedingFailed(base: string, cause: string, docId?: string): never {
 
 export function setup(): SetupData {
   const base = baseUrl();
-  if (!(__ENV.API_KEY ?? '').trim()) {
+  if (NEEDS_KEY && !(__ENV.API_KEY ?? '').trim()) {
     seedingFailed(base, 'API_KEY is not set: the query load uploads a seed document to ask about, which needs the deployment\'s API_SECRET_KEY');
   }
   const seed = seedDocument(`${Date.now().toString(36)}`);
@@ -88,7 +90,7 @@ export function setup(): SetupData {
   let status = '';
   let statusBody = '';
   while (status !== 'completed' && Date.now() - t0 < SEARCHABLE_WAIT_MS) {
-    const st = http.get(`${base}/api/v1/documents/${docId}/status`, tagged('seed', { name: 'status' }));
+    const st = http.get(`${base}${API.documentsPath}/${docId}/status`, tagged('seed', { name: 'status' }));
     statusBody = short(st.body);
     const json = parseJson(st.body) as { status?: unknown; error_message?: unknown } | undefined;
     status = st.status === 200 ? String(json?.status ?? '') : `HTTP ${st.status}`;
@@ -103,7 +105,7 @@ export function setup(): SetupData {
   const planted = { docId: docId!, filename: seed.filename };
   let last = '';
   while (Date.now() - t0 < SEARCHABLE_WAIT_MS) {
-    const q = http.post(`${base}/query`, JSON.stringify({ question: questionFor(seed.code) }), tagged('seed', { name: 'query', headers: { 'Content-Type': 'application/json' } }));
+    const q = http.post(`${base}${API.queryPath}`, questionBody(questionFor(seed.code)), tagged('seed', { name: 'query', headers: { 'Content-Type': 'application/json' } }));
     const why = answerProblem(q, planted);
     if (!why) {
       result('queries', { stage: 'seed', ok: true, docId, ms: Date.now() - t0 });
@@ -122,7 +124,7 @@ export default function (data: SetupData): void {
   const client = exec.vu.idInTest;
   const round = exec.vu.iterationInScenario + 1;
   const question = `${QUESTIONS[(client + round - 1) % QUESTIONS.length]!} (${data.seed.code} platform; client ${client}, round ${round})`;
-  const res = http.post(`${data.base}/query`, JSON.stringify({ question }), tagged('query', { headers: { 'Content-Type': 'application/json' } }));
+  const res = http.post(`${data.base}${API.queryPath}`, questionBody(question), tagged('query', { headers: { 'Content-Type': 'application/json' } }));
   const why = answerProblem(res, data.seed);
   check(
     res,
@@ -141,7 +143,7 @@ export default function (data: SetupData): void {
 }
 
 export function teardown(data: SetupData): void {
-  http.del(`${data.base}/api/v1/documents/${data.seed.docId}`, null, tagged('delete', { headers: apiKeyHeader() }));
+  http.del(`${data.base}${API.documentsPath}/${data.seed.docId}`, null, tagged('delete', { headers: apiKeyHeader() }));
 }
 
 export const handleSummary = summaryWriter('queries');

@@ -3,6 +3,8 @@
 #
 #   BASE_URL=https://rag.example.com API_KEY=... [CA_FILE=ssl/ca.crt] [HEALTH_URL=http://rag.example.com/health] \
 #     npm run load [-- health-basic uploads queries]
+#   npm run load -- --instances 2 [health-basic …]   the same load split over 2 k6 instances (execution segments),
+#                                                     judged over their merged samples (scripts/load-split.ts)
 #
 # BASE_URL     the public entry point (Nginx). Required.
 # API_KEY      the deployment's API_SECRET_KEY; needed by uploads and queries (which plants a seed document to
@@ -10,6 +12,9 @@
 # CA_FILE      PEM of a private CA that signed the server certificate: passed to k6 as SSL_CERT_FILE (Go reads
 #              extra roots from it), so TLS verification stays on.
 # HEALTH_URL   the `ab` line's URL (default BASE_URL/health).
+# AUTH_SCHEME, AUTH_HEADER, AUTH_USER, UPLOAD_PATH, UPLOAD_FIELD, QUERY_PATH, QUESTION_FIELD, DOCUMENTS_PATH
+#              the deployment profile's auth and API shape (load/lib.ts); default the contract's. With
+#              AUTH_SCHEME=none, uploads and queries run without API_KEY.
 # SUMMARY_DIR  where each script writes <script>.json (default reports/k6).
 # Exit code: 0 only when every script passed its thresholds.
 set -Euo pipefail
@@ -21,13 +26,26 @@ export SUMMARY_DIR="${SUMMARY_DIR:-$ROOT/reports/k6}"
 mkdir -p "$SUMMARY_DIR"
 [ -n "${CA_FILE:-}" ] && export SSL_CERT_FILE="$CA_FILE"
 
-scripts=("$@")
+instances=1
+scripts=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --instances) instances="${2:-}"; shift 2 ;;
+    --instances=*) instances="${1#*=}"; shift ;;
+    *) scripts+=("$1"); shift ;;
+  esac
+done
+[[ "$instances" =~ ^[1-9][0-9]*$ ]] || { echo "[load] --instances takes a whole number of 1 or more, not \"$instances\"" >&2; exit 2; }
 [ ${#scripts[@]} -gt 0 ] || scripts=(health-basic uploads queries)
-if [ -z "${API_KEY:-}" ]; then
+if [ -z "${API_KEY:-}" ] && [ "${AUTH_SCHEME:-api-key}" != none ]; then
   echo "[load] API_KEY is not set: skipping uploads and queries (they upload documents, which needs the deployment's API_SECRET_KEY)" >&2
   kept=()
   for s in "${scripts[@]}"; do [ "$s" = uploads ] || [ "$s" = queries ] || kept+=("$s"); done
   scripts=("${kept[@]}")
+fi
+
+if [ "$instances" -gt 1 ] && [ ${#scripts[@]} -gt 0 ]; then
+  cd "$ROOT" && exec npx --no-install tsx scripts/load-split.ts --summary-dir "$SUMMARY_DIR" --instances "$instances" "${scripts[@]}"
 fi
 
 failed=()

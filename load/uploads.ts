@@ -18,8 +18,12 @@ import type { Options } from 'k6/options';
 import { MAX_UPLOAD_TO_SEARCHABLE_MS, SIMULTANEOUS_UPLOADS } from '../core/thresholds.ts';
 import {
   answerProblem,
+  API,
+  authHeaders,
   baseUrl,
   K6_THRESHOLDS,
+  NEEDS_KEY,
+  questionBody,
   REQUEST_TIMEOUT,
   requireEnv,
   result as report,
@@ -54,13 +58,11 @@ interface SetupData {
 }
 
 export function setup(): SetupData {
-  requireEnv('API_KEY');
+  if (NEEDS_KEY) requireEnv('API_KEY');
   return { base: baseUrl(), runId: `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}` };
 }
 
-function apiKeyHeader(): Record<string, string> {
-  return { 'X-API-Key': __ENV.API_KEY! };
-}
+const apiKeyHeader = authHeaders;
 
 /** One line per upload on the console (JSON after "RESULT "), read by lib/k6.ts for the report. */
 function result(r: Record<string, unknown>): void {
@@ -75,7 +77,7 @@ export default function (data: SetupData): void {
   const uploaded = check(up, { 'upload answers 2xx with a doc_id and no error': (r) => r.status >= 200 && r.status < 300 && !!docId && !upError }, { endpoint: 'upload' });
   if (!uploaded || !docId) {
     result({ ok: false, stage: 'upload', status: up.status, ms: Date.now() - t0, ...(upError ? { why: `error in the body (${upError})` } : {}), body: short(up.body, 300) });
-    if (docId) http.del(`${data.base}/api/v1/documents/${docId}`, null, tagged('delete', { name: 'delete', headers: apiKeyHeader() }));
+    if (docId) http.del(`${data.base}${API.documentsPath}/${docId}`, null, tagged('delete', { name: 'delete', headers: apiKeyHeader() }));
     return;
   }
 
@@ -84,7 +86,7 @@ export default function (data: SetupData): void {
     let status = '';
     let statusBody = '';
     while (Date.now() - t0 < WAIT_LIMIT_MS) {
-      const st = http.get(`${data.base}/api/v1/documents/${docId}/status`, tagged('status', { name: 'status', timeout: REQUEST_TIMEOUT }));
+      const st = http.get(`${data.base}${API.documentsPath}/${docId}/status`, tagged('status', { name: 'status', timeout: REQUEST_TIMEOUT }));
       statusBody = String(st.body ?? '').slice(0, 300);
       try {
         status = String((st.json() as { status?: string }).status ?? '');
@@ -104,7 +106,7 @@ export default function (data: SetupData): void {
     let cited = false;
     let lastQuery = '';
     while (!cited && Date.now() - t0 < WAIT_LIMIT_MS) {
-      const q = http.post(`${data.base}/query`, JSON.stringify({ question: questionFor(doc.code), max_chunks: 5 }), tagged('query', { headers: { 'Content-Type': 'application/json' }, timeout: REQUEST_TIMEOUT }));
+      const q = http.post(`${data.base}${API.queryPath}`, questionBody(questionFor(doc.code), { max_chunks: 5 }), tagged('query', { headers: { 'Content-Type': 'application/json' }, timeout: REQUEST_TIMEOUT }));
       const why = answerProblem(q, { docId, filename: doc.filename });
       lastQuery = `${why ?? `HTTP ${q.status}`}: ${short(q.body, 300)}`;
       cited = why === undefined;
@@ -120,14 +122,14 @@ export default function (data: SetupData): void {
       result({ ok: false, stage: 'query', docId, ms, body: lastQuery });
     }
   } finally {
-    const del = http.del(`${data.base}/api/v1/documents/${docId}`, null, tagged('delete', { name: 'delete', headers: apiKeyHeader() }));
+    const del = http.del(`${data.base}${API.documentsPath}/${docId}`, null, tagged('delete', { name: 'delete', headers: apiKeyHeader() }));
     if (del.status !== 200 && del.status !== 404) console.warn(`cleanup: DELETE ${docId} answered ${del.status}`);
   }
 }
 
 /** Sweeps documents of this run that a VU could not delete (e.g. it was stopped mid-way). Only this run's. */
 export function teardown(data: SetupData): void {
-  const list = http.get(`${data.base}/api/v1/documents?limit=1000`, tagged('delete', { name: 'list' }));
+  const list = http.get(`${data.base}${API.documentsPath}?limit=1000`, tagged('delete', { name: 'list' }));
   if (list.status !== 200) return;
   let docs: Array<{ doc_id: string; title?: string }> = [];
   try {
@@ -136,7 +138,7 @@ export function teardown(data: SetupData): void {
     return;
   }
   const mine = docs.filter((d) => (d.title ?? '').includes(`raggate-load-${data.runId}`.toLowerCase()));
-  for (const d of mine) http.del(`${data.base}/api/v1/documents/${d.doc_id}`, null, tagged('delete', { name: 'delete', headers: apiKeyHeader() }));
+  for (const d of mine) http.del(`${data.base}${API.documentsPath}/${d.doc_id}`, null, tagged('delete', { name: 'delete', headers: apiKeyHeader() }));
 }
 
 export const handleSummary = summaryWriter('uploads');

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { projectContainers, type ContainerState } from '../../lib/docker.ts';
+import { composeStackProblems, containersMatching, describeContainer, grepContainerProblems } from '../../checks/deployment.ts';
 
 /** Compose file → the checklist's grep word for each service it must run. */
 const STEP1: Array<[string, string, string]> = [
@@ -19,10 +20,6 @@ const STEP2: Array<[string, string, string]> = [
   ['P2-APPSVC-3', 'reflex', 'reflex'],
   ['P2-APPSVC-4', 'nginx', 'nginx'],
 ];
-
-function describeContainer(c: ContainerState): string {
-  return `${c.name} (${c.image}): ${c.status}${c.health ? `, ${c.health}` : ''}, ${c.restartCount} restarts`;
-}
 
 /** Services a compose file defines (names only; enough to tell "not deployed" from "not running"). */
 function composeServices(file: string): Map<string, { profiles: boolean }> {
@@ -53,16 +50,14 @@ for (const [step, file, items, allId] of [
     for (const [id, service, grep] of items) {
       test(`a ${grep} container is running (docker ps | grep ${grep})`, verifies(id), async ({ target, evidence }, testInfo) => {
         if (target.mode === 'live') return notVerified(testInfo, 'live: the suite does not see the target\'s Docker engine');
-        const matches = containers.filter((c) => c.name.includes(grep) || c.image.includes(grep));
         await evidence('docker ps (this project)', containers.map(describeContainer).join('\n') || '(no containers)');
-        if (matches.length === 0) {
+        if (containersMatching(containers, grep).length === 0) {
           const defined = composeServices(join(target.raw.deployDir!, file)).get(service);
           if (service === 'grafana' && defined?.profiles) {
             return notVerified(testInfo, `${file} defines grafana behind a profile and no Grafana image can be built on this machine (no container registry); with GRAFANA_IMAGE set it runs`);
           }
         }
-        expect(matches.map((c) => c.name), `no running container matches "${grep}" in project ${target.raw.projectName}: ${containers.map((c) => c.name).join(', ')}`).not.toEqual([]);
-        for (const c of matches) expect(c.running, `${describeContainer(c)} should be running`).toBe(true);
+        expect(grepContainerProblems(containers, grep, target.raw.projectName)).toHaveNoProblems(`docker ps | grep ${grep}`);
       });
     }
 
@@ -72,11 +67,7 @@ for (const [step, file, items, allId] of [
       const mine = containers.filter((c) => defined.has(c.service));
       await evidence(`docker-compose -f ${file} ps`, mine.map(describeContainer).join('\n') || '(none)');
       for (const c of mine) annotate.figure(testInfo, { key: `image.${c.service}`, value: c.image, unit: '', better: 'info' });
-      const expected = [...defined.entries()].filter(([, d]) => !d.profiles).map(([s]) => s);
-      const missing = expected.filter((s) => !mine.some((c) => c.service === s));
-      expect(missing).toHaveNoProblems(`services of ${file} with no running container`);
-      const bad = mine.filter((c) => !c.running || (c.health !== undefined && c.health !== 'healthy') || c.restartCount > 0).map(describeContainer);
-      expect(bad).toHaveNoProblems(`containers of ${file} not running, not healthy or restarted`);
+      expect(composeStackProblems(containers, defined, file)).toHaveNoProblems(`services of ${file} without a running, healthy container or restarted`);
     });
   });
 }

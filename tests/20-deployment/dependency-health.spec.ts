@@ -25,14 +25,15 @@ test('backend /health reports a stopped ChromaDB (not 200, names chromadb) and r
   const chroma = await serviceContainer(target, 'chroma');
   if (!chroma) return notVerified(testInfo, `${target.mode}: the suite cannot see the ChromaDB container (needs the deployment's Docker engine)`);
 
-  const before = await http.fetch(`${url}/health`);
+  const health = `${url}${target.profile.api.healthPath}`;
+  const before = await http.fetch(health);
   await evidence('GET /health before', before);
   expect(before.status, `backend /health should be 200 before the test, got ${before.status}`).toBe(200);
 
   try {
     await chroma.stop();
     const { value: sick, ms } = await eventually('backend /health to report ChromaDB down', WAIT.healthReportsDownMs, async () => {
-      const ex = await http.fetch(`${url}/health`);
+      const ex = await http.fetch(health);
       return ex.status !== 200 ? ex : undefined;
     });
     await evidence(`GET /health with ${chroma.name} stopped (${ms} ms)`, sick);
@@ -49,7 +50,7 @@ test('backend /health reports a stopped ChromaDB (not 200, names chromadb) and r
     await chroma.start();
   }
   const { value: healthy, ms } = await eventually('backend /health to be healthy again after ChromaDB started', WAIT.healthRecoversMs, async () => {
-    const ex = await http.fetch(`${url}/health`);
+    const ex = await http.fetch(health);
     return ex.status === 200 && http.json<Health>(ex).status === 'healthy' ? ex : undefined;
   }, 1000);
   await evidence(`GET /health after ${chroma.name} started (${ms} ms)`, healthy);

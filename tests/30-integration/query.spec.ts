@@ -9,8 +9,9 @@
  * asked for are in the answer.
  */
 import { test, expect, verifies, openUi } from '../../fixtures/browser.ts';
+import { PROCESSING_LINE, UPLOAD_LINE } from '../../fixtures/api.ts';
 import { annotate } from '../../fixtures/checklist.ts';
-import type { QueryResult, RagApi } from '../../lib/rag-api.ts';
+import { blockedBy, type QueryResult, type RagApi } from '../../lib/rag-api.ts';
 import { attribution, containsFact, type KnownDocument } from '../../checks/answers.ts';
 import { plantedDocuments, QUESTIONS, type PlantedDocument } from '../../fixtures/documents/index.ts';
 import { MAX_UPLOAD_TO_SEARCHABLE_MS } from '../../core/thresholds.ts';
@@ -19,16 +20,19 @@ type Key = PlantedDocument['key'];
 let planted: Record<Key, PlantedDocument & { doc_id: string }> | undefined;
 /**
  * Why planting failed. A failing beforeAll would fail the first test and skip the others without a word (their
- * lines "not verified: no reason given"); instead every test that needs the documents fails with this cause.
+ * lines "not verified: no reason given"); instead every test that needs the documents fails with this cause,
+ * "blocked: <the line that failed to make them> – <its cause>".
  */
 let plantingFailed: string | undefined;
 
 test.beforeAll(async ({ janitor, workerApi }) => {
   test.setTimeout(MAX_UPLOAD_TO_SEARCHABLE_MS * 3 + 30_000);
+  let stage = UPLOAD_LINE;
   try {
     const docs = plantedDocuments(janitor.marker);
     const r = await janitor.upload(Object.values(docs).map((d) => ({ filename: d.filename, contentType: d.contentType, content: d.text })));
     const out = {} as Record<Key, PlantedDocument & { doc_id: string }>;
+    stage = PROCESSING_LINE;
     for (const d of Object.values(docs)) {
       const up = r.documents.find((u) => u.filename === d.filename);
       if (!up) throw new Error(`the upload did not return ${d.filename}`);
@@ -38,7 +42,7 @@ test.beforeAll(async ({ janitor, workerApi }) => {
     }
     planted = out;
   } catch (e) {
-    plantingFailed = (e as Error).message;
+    plantingFailed = blockedBy(stage, (e as Error).message);
   }
 });
 
@@ -48,7 +52,7 @@ test.afterAll(async ({ janitor }) => {
 });
 
 function docs(): Record<Key, PlantedDocument & { doc_id: string }> {
-  if (!planted) throw new Error(`the planted documents are missing: ${plantingFailed ?? 'planting did not run'}`);
+  if (!planted) throw new Error(plantingFailed ?? 'the planted documents are missing: planting did not run');
   return planted;
 }
 const known = (): KnownDocument[] => Object.values(docs()).map((d) => ({ doc_id: d.doc_id, title: d.filename, text: d.text }));
@@ -62,8 +66,8 @@ async function expectAttribution(api: RagApi, result: QueryResult, mustCite: Key
 
 test.describe('Query processing', () => {
   test('the checklist\'s API query "What documents are available?" through Nginx names the planted documents', verifies('P3-QUERY-2'), async ({ api, evidence }) => {
-    // Exactly the checklist's request: POST /query, Content-Type: application/json, {"question": "What documents are available?"}.
-    const ex = await api.raw('/query', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"question": "What documents are available?"}', timeoutMs: 120_000 });
+    // Exactly the checklist's request: POST /query, Content-Type: application/json, {"question": "What documents are available?"} (the profile's path and field).
+    const ex = await api.raw(api.shape.queryPath, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"${api.shape.questionField}": "What documents are available?"}`, timeoutMs: 120_000 });
     await evidence('POST /query (checklist)', ex);
     const result = api.check<QueryResult>(ex, 'the checklist\'s query', 200, 'query');
     const missing = Object.values(docs()).filter((d) => !result.answer.includes(d.filename)).map((d) => d.filename);
@@ -87,7 +91,7 @@ test.describe('Query processing', () => {
     await expect(turn.getByRole('region', { name: 'Sources' }).or(turn.locator('.sources')), 'the chat answer lists its sources').toContainText(doc.filename);
   });
 
-  test('source attribution: every cited source exists, quotes its document verbatim, and the fact is in the answer', verifies('P3-QUERY-3'), async ({ api, evidence }) => {
+  test('source attribution: every cited source exists, quotes its document verbatim, and the fact is in the answer', verifies.smoke('P3-QUERY-3'), async ({ api, evidence }) => {
     const q = QUESTIONS.factual;
     const result = await api.query(q.question);
     expect(result.sources.length, 'an answer from the documents must cite at least one source').toBeGreaterThan(0);

@@ -2,24 +2,32 @@
  * Phase 3 › End-to-End Functionality Tests › System Integration (P3-INTEG-1..4): WebSocket progress events,
  * document management, settings, error handling and recovery. Through the public HTTPS entry point (Nginx);
  * every document carries the run marker and is deleted afterwards; settings are restored in a finally;
- * container restarts only with target.allowDestructive.
+ * container restarts only with target.allowDestructive. Diagnose, don't chain: a line whose document cannot be
+ * made says "blocked: P3-UPLOAD-2 (or P3-UPLOAD-4) – <cause>", and the probes that need no document (an unknown
+ * id in a bulk delete, malformed requests, anonymous requests) run before any document is planted.
  */
 import { randomUUID } from 'node:crypto';
 import { test, expect, verifies, notVerified, openUi } from '../../fixtures/browser.ts';
+import { needDocument, PROCESSING_LINE } from '../../fixtures/api.ts';
 import { annotate } from '../../fixtures/checklist.ts';
 import { EventSocket, eventually, markedFile, WAIT, type DocumentJanitor, type RagApi } from '../../lib/rag-api.ts';
 import { serviceContainer } from '../../lib/containers.ts';
-import { eventOrderProblems, namesField } from '../../checks/answers.ts';
+import { errorAnswerProblem, eventOrderProblems, namesField } from '../../checks/answers.ts';
 import { schemaErrors } from '../../lib/schemas.ts';
 import { MAX_UPLOAD_TO_SEARCHABLE_MS } from '../../core/thresholds.ts';
 
-/** Uploads one marked document with a distinctive sentence and waits until it is completed. */
+/**
+ * Uploads one marked document with a distinctive sentence and waits until it is completed; a failed upload or
+ * processing fails the calling line as blocked by P3-UPLOAD-2 or P3-UPLOAD-4.
+ */
 async function plant(api: RagApi, janitor: DocumentJanitor, stem: string, fact: string): Promise<{ docId: string; filename: string; chunks: number }> {
   const file = markedFile(janitor.marker, stem, `${stem} note\n\n${fact}`);
-  const r = await janitor.upload([file]);
+  const r = await needDocument(() => janitor.upload([file]));
   const docId = r.documents[0]!.doc_id;
-  const { final, seen } = await api.waitForTerminal(docId, MAX_UPLOAD_TO_SEARCHABLE_MS);
-  expect(final.status, `${file.filename} should be processed (${seen.join(' → ')}; ${final.error_message ?? ''})`).toBe('completed');
+  await needDocument(async () => {
+    const { final, seen } = await api.waitForTerminal(docId, MAX_UPLOAD_TO_SEARCHABLE_MS);
+    if (final.status !== 'completed') throw new Error(`${file.filename} was not processed to completed (${seen.join(' → ')}; ${final.error_message ?? 'no error message'})`);
+  }, PROCESSING_LINE);
   const listed = (await api.list()).documents.find((d) => d.doc_id === docId);
   return { docId, filename: file.filename, chunks: listed?.chunk_count ?? 0 };
 }
@@ -32,9 +40,9 @@ test.afterAll(async ({ janitor }) => {
 test.describe('WebSocket connections (real-time updates)', () => {
   test('an upload\'s progress events arrive over wss:// through Nginx in order, ending completed, and keep-alive pings arrive', verifies('P3-INTEG-1'), async ({ target, api, janitor, evidence }) => {
     test.setTimeout(MAX_UPLOAD_TO_SEARCHABLE_MS + WAIT.wsPingMs + 30_000);
-    const sock = await EventSocket.open(target.publicUrl, `raggate-${janitor.marker}-a`, target.raw.caFile);
+    const sock = await EventSocket.open(target.publicUrl, `raggate-${janitor.marker}-a`, target.raw.caFile, undefined, api.shape.documentsPath);
     try {
-      const r = await janitor.upload([markedFile(janitor.marker, 'ws-progress', 'WebSocket progress check.\nThe Tarrow bridge has 7 arches.')]);
+      const r = await needDocument(() => janitor.upload([markedFile(janitor.marker, 'ws-progress', 'WebSocket progress check.\nThe Tarrow bridge has 7 arches.')]));
       const docId = r.documents[0]!.doc_id;
       const done = await sock.waitUntil(() => sock.eventsFor(docId).some((e) => e.status === 'completed' || e.status === 'failed'), MAX_UPLOAD_TO_SEARCHABLE_MS);
       const events = sock.eventsFor(docId);
@@ -58,15 +66,15 @@ test.describe('WebSocket connections (real-time updates)', () => {
   test('a dropped WebSocket connection reconnects and still sees the document\'s final state', verifies('P3-INTEG-1'), async ({ target, api, janitor, evidence }) => {
     test.setTimeout(MAX_UPLOAD_TO_SEARCHABLE_MS * 2 + 30_000);
     const clientId = `raggate-${janitor.marker}-b`;
-    const first = await EventSocket.open(target.publicUrl, clientId, target.raw.caFile);
+    const first = await EventSocket.open(target.publicUrl, clientId, target.raw.caFile, undefined, api.shape.documentsPath);
     let second: EventSocket | undefined;
     try {
-      const r = await janitor.upload([markedFile(janitor.marker, 'ws-reconnect', 'WebSocket reconnect check.\nThe Orrin tunnel is 3 kilometres long.')]);
+      const r = await needDocument(() => janitor.upload([markedFile(janitor.marker, 'ws-reconnect', 'WebSocket reconnect check.\nThe Orrin tunnel is 3 kilometres long.')]));
       const docId = r.documents[0]!.doc_id;
       const gotOne = await first.waitUntil(() => first.eventsFor(docId).length > 0, 10_000);
       expect(gotOne, 'the first connection receives at least one event before it is dropped').toBe(true);
       first.drop();
-      second = await EventSocket.open(target.publicUrl, clientId, target.raw.caFile);
+      second = await EventSocket.open(target.publicUrl, clientId, target.raw.caFile, undefined, api.shape.documentsPath);
       const s2 = second;
       const sawFinal = await s2.waitUntil(() => s2.eventsFor(docId).some((e) => e.status === 'completed'), MAX_UPLOAD_TO_SEARCHABLE_MS);
       expect(sawFinal, `after reconnecting, the client should see ${docId} completed (snapshot or live); received: ${s2.eventsFor(docId).map((e) => e.status).join(' → ') || 'nothing'}`).toBe(true);
@@ -89,7 +97,7 @@ test.describe('WebSocket connections (real-time updates)', () => {
     page.on('framenavigated', (f) => {
       if (f === page.mainFrame()) navigations++;
     });
-    const r = await janitor.upload([markedFile(janitor.marker, 'live-dashboard', 'Live dashboard check.\nThe Selby aqueduct carries 9 million litres a day.')]);
+    const r = await needDocument(() => janitor.upload([markedFile(janitor.marker, 'live-dashboard', 'Live dashboard check.\nThe Selby aqueduct carries 9 million litres a day.')]));
     const row = page.locator(`tr[data-doc-id="${r.documents[0]!.doc_id}"]`);
     await expect(row, 'the API-uploaded document should appear on the open dashboard by itself').toBeVisible({ timeout: MAX_UPLOAD_TO_SEARCHABLE_MS });
     await expect(row.locator('.st-text').first(), 'the row\'s status should reach completed on the open dashboard').toHaveText(/completed/, { timeout: MAX_UPLOAD_TO_SEARCHABLE_MS });
@@ -103,7 +111,7 @@ test.describe('Document management operations', () => {
     const bystander = await plant(api, janitor, 'delete-bystander', 'The Corrie weir is 4 metres high.');
     const del = await api.delete(victim.docId);
     expect(del.deleted_chunks, 'deleted_chunks should be the document\'s chunk count').toBe(victim.chunks);
-    const after = await api.raw(`/api/v1/documents/${victim.docId}/status`);
+    const after = await api.raw(api.docPath(victim.docId, 'status'));
     expect(after.status, 'the deleted document\'s status is 404').toBe(404);
     expect(schemaErrors('error', JSON.parse(after.body)), 'the 404 body does not match the error contract').toBeNull();
     const list = await api.list();
@@ -117,6 +125,11 @@ test.describe('Document management operations', () => {
 
   test('bulk delete removes exactly the listed documents and reports an unknown id', verifies('P3-INTEG-2'), async ({ api, janitor }) => {
     test.setTimeout(MAX_UPLOAD_TO_SEARCHABLE_MS * 4 + 30_000);
+    // Needs no document: a bulk delete of an unknown id alone is answered and reports it (a bulk route shadowed
+    // by the /{id} route fails here, whether or not documents can be planted).
+    const alone = randomUUID();
+    const probe = await api.bulkDelete([alone]);
+    expect(probe.errors.map((e) => e.doc_id), `a bulk delete of the unknown id ${alone} alone should report it in errors (success_count ${probe.success_count}, error_count ${probe.error_count})`).toEqual([alone]);
     const victims = [
       await plant(api, janitor, 'bulk-1', 'The Ambry lock lifts boats 2 metres.'),
       await plant(api, janitor, 'bulk-2', 'The Ambry quay is 180 metres long.'),
@@ -183,33 +196,23 @@ test.describe('Settings configuration and updates', () => {
 
 test.describe('Error handling and recovery', () => {
   test('malformed requests get the right 4xx with a message', verifies('P3-INTEG-4'), async ({ api, target, janitor }) => {
+    const { queryPath, questionField, uploadPath, uploadField } = api.shape;
     const probes: Array<{ what: string; ex: Awaited<ReturnType<RagApi['raw']>>; want: number[] }> = [
-      { what: 'malformed JSON to /query', ex: await api.raw('/query', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"question": "unterminated' }), want: [400] },
-      { what: 'missing question', ex: await api.raw('/query', { method: 'POST', json: { max_chunks: 3 } }), want: [400, 422] },
-      { what: 'wrong content type (text/plain) to /query', ex: await api.raw('/query', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'What documents are available?' }), want: [415, 400] },
-      { what: 'status of an unknown doc id', ex: await api.raw(`/api/v1/documents/${randomUUID()}/status`), want: [404] },
+      { what: `malformed JSON to ${queryPath}`, ex: await api.raw(queryPath, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"${questionField}": "unterminated` }), want: [400] },
+      { what: `missing ${questionField}`, ex: await api.raw(queryPath, { method: 'POST', json: { max_chunks: 3 } }), want: [400, 422] },
+      { what: `wrong content type (text/plain) to ${queryPath}`, ex: await api.raw(queryPath, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'What documents are available?' }), want: [415, 400] },
+      { what: 'status of an unknown doc id', ex: await api.raw(api.docPath(randomUUID(), 'status')), want: [404] },
       { what: 'delete of an unknown doc id', ex: await api.deleteRaw(randomUUID()), want: [404] },
-      { what: 'bulk delete without doc_ids', ex: await api.raw('/api/v1/documents/bulk', { method: 'DELETE', headers: target.apiKey(), json: { ids: [] } }), want: [400, 422] },
+      { what: 'bulk delete without doc_ids', ex: await api.raw(api.docPath('bulk'), { method: 'DELETE', headers: target.apiKey(), json: { ids: [] } }), want: [400, 422] },
       { what: 'upload of a .exe', ex: await api.uploadRaw([{ filename: `tool-${janitor.marker}.exe`, contentType: 'application/octet-stream', content: Buffer.from('MZ\u0090\u0000 not a document') }]), want: [415] },
       { what: 'upload of a .txt sent as application/pdf', ex: await api.uploadRaw([markedFile(janitor.marker, 'mismatch', 'text', '.txt', 'application/pdf')]), want: [415] },
-      { what: 'upload without the "files" field', ex: await api.raw('/api/v1/documents/upload', { method: 'POST', headers: { ...target.apiKey(), 'content-type': 'application/json' }, json: { files: [] } }), want: [400, 415, 422] },
+      { what: `upload without the "${uploadField}" field`, ex: await api.raw(uploadPath, { method: 'POST', headers: { ...target.apiKey(), 'content-type': 'application/json' }, json: { [uploadField]: [] } }), want: [400, 415, 422] },
     ];
     const problems: string[] = [];
     for (const { what, ex, want } of probes) {
       if (ex.status < 300 && /upload/.test(ex.url)) for (const d of (JSON.parse(ex.body) as { documents?: Array<{ doc_id: string }> }).documents ?? []) janitor.track(d.doc_id);
-      if (!want.includes(ex.status)) {
-        problems.push(`${what}: expected ${want.join('/')}, got ${ex.status}: ${ex.body.slice(0, 200)}`);
-        continue;
-      }
-      let body: unknown;
-      try {
-        body = JSON.parse(ex.body);
-      } catch {
-        problems.push(`${what}: ${ex.status} without a JSON body: ${ex.body.slice(0, 200)}`);
-        continue;
-      }
-      const errs = schemaErrors('error', body);
-      if (errs) problems.push(`${what}: ${ex.status} body lacks a message: ${errs}`);
+      const problem = errorAnswerProblem(what, want, ex.status, ex.body);
+      if (problem) problems.push(problem);
     }
     expect(problems).toHaveNoProblems('error answers of the API');
   });
@@ -238,7 +241,7 @@ test.describe('Error handling and recovery', () => {
       expect(status.status, 'the document survived the restart, still completed').toBe('completed');
       expect((await api.list()).documents.map((d) => d.doc_id), 'the document is still listed').toContain(doc.docId);
       const backend = target.url('backend');
-      if (backend) await evidence('GET backend /health after the restart', await http.fetch(`${backend}/health`));
+      if (backend) await evidence(`GET backend ${api.shape.healthPath} after the restart`, await http.fetch(`${backend}${api.shape.healthPath}`));
     });
   }
 });

@@ -2,27 +2,40 @@
  * Phase 3 › End-to-End Functionality Tests › Document Upload Flow (P3-UPLOAD-1..5).
  *
  * Through the public HTTPS entry point (Nginx): the dashboard behind basic auth for the UI steps, the API
- * exactly as the checklist's curl does (multipart field "files") with the API key for the API steps. Every
- * test document carries the run marker and is deleted afterwards (lib/rag-api.ts DocumentJanitor).
+ * as the checklist's curl does (multipart field "files", or the profile's field and path) with the profile's
+ * credential for the API steps. Every test document carries the run marker and is deleted afterwards
+ * (lib/rag-api.ts DocumentJanitor). When the API upload fails, the lines that need its document say
+ * "blocked: P3-UPLOAD-2 – <cause>".
  */
 import { randomBytes } from 'node:crypto';
 import type { Page } from '@playwright/test';
 import { test, expect, verifies, openUi } from '../../fixtures/browser.ts';
+import { needDocument } from '../../fixtures/api.ts';
 import { annotate } from '../../fixtures/checklist.ts';
-import { markedFile, type DocumentJanitor, type UploadFile } from '../../lib/rag-api.ts';
-import { attribution } from '../../checks/answers.ts';
+import { credentialName, markedFile, NO_AUTH, type DocumentJanitor, type UploadFile } from '../../lib/rag-api.ts';
+import { attribution, listedUploadProblems } from '../../checks/answers.ts';
 import { MAX_UPLOAD_TO_SEARCHABLE_MS } from '../../core/thresholds.ts';
 
 /** One document uploaded through the API, shared by the API tests of this file (uploaded by the first that needs it). */
 let apiDoc: { docId: string; file: UploadFile; code: string } | undefined;
-async function ensureApiDoc(janitor: DocumentJanitor): Promise<NonNullable<typeof apiDoc>> {
+/** Why that upload failed: the later lines that need the document say so instead of uploading again. */
+let apiDocFailed: Error | undefined;
+async function uploadApiDoc(janitor: DocumentJanitor): Promise<NonNullable<typeof apiDoc>> {
   if (apiDoc) return apiDoc;
+  if (apiDocFailed) throw apiDocFailed;
   const code = `ZB-${randomBytes(4).toString('hex').toUpperCase()}`;
   const file = markedFile(janitor.marker, 'zanfield-beacon', `Zanfield Beacon Notice\n\nThe Zanfield beacon code is ${code}.\nThe beacon is serviced every spring.`);
-  const r = await janitor.upload([file]);
-  apiDoc = { docId: r.documents[0]!.doc_id, file, code };
-  return apiDoc;
+  try {
+    const r = await janitor.upload([file]);
+    apiDoc = { docId: r.documents[0]!.doc_id, file, code };
+    return apiDoc;
+  } catch (e) {
+    apiDocFailed = e as Error;
+    throw e;
+  }
 }
+/** The API document for a line that needs it: blocked by P3-UPLOAD-2 when the upload failed. */
+const ensureApiDoc = (janitor: DocumentJanitor) => needDocument(() => uploadApiDoc(janitor));
 
 test.afterAll(async ({ janitor }) => {
   const failed = await janitor.cleanup();
@@ -80,18 +93,16 @@ test.describe('Document upload flow', () => {
     expect((await api.status(id)).status, 'the API agrees the dropped document is completed').toBe('completed');
   });
 
-  test('upload via the API as the checklist\'s curl does (multipart "files") is accepted and listed', verifies('P3-UPLOAD-2'), async ({ api, janitor }) => {
+  test('upload via the API as the checklist\'s curl does (multipart "files") is accepted and listed', verifies.smoke('P3-UPLOAD-2'), async ({ api, janitor, target }) => {
     // The checklist's literal command has no credential: record what an anonymous upload gets (must not be accepted).
     const anon = await api.uploadRaw([markedFile(janitor.marker, 'anonymous', 'must be refused')], { auth: false });
-    expect([401, 403], `an anonymous upload must be refused (the contract requires X-API-Key or a JWT), got ${anon.status}`).toContain(anon.status);
-    if (anon.status < 300) janitor.track(String((JSON.parse(anon.body) as { documents?: Array<{ doc_id: string }> }).documents?.[0]?.doc_id));
-    const { docId, file } = await ensureApiDoc(janitor);
+    if (anon.status < 300) for (const d of (JSON.parse(anon.body) as { documents?: Array<{ doc_id?: string }> }).documents ?? []) if (d.doc_id) janitor.track(d.doc_id);
+    const { auth } = target.profile;
+    const refusal = auth.scheme === 'none' && anon.status < 300 ? `${NO_AUTH} (an anonymous upload answered ${anon.status})` : `an anonymous upload must be refused (the deployment authenticates with ${credentialName(auth)}), got ${anon.status}`;
+    expect([401, 403], refusal).toContain(anon.status);
+    const { docId, file } = await uploadApiDoc(janitor);
     const list = await api.list();
-    const listed = list.documents.find((d) => d.doc_id === docId);
-    expect(listed, `${file.filename} (${docId}) should be in GET /api/v1/documents`).toBeDefined();
-    expect(listed!.title, 'the listed title should be the uploaded file name').toBe(file.filename);
-    expect(listed!.file_type, 'the listed file_type should say text').toMatch(/txt|text/);
-    expect(listed!.file_size, 'file_size should be the uploaded byte count').toBe(Buffer.byteLength(String(file.content)));
+    expect(listedUploadProblems(list.documents.find((d) => d.doc_id === docId), file, `GET ${api.shape.documentsPath}`)).toHaveNoProblems(`${file.filename} (${docId}) in the document list`);
   });
 
   test('a document uploaded through the API appears in the dashboard', verifies('P3-UPLOAD-3'), async ({ page, janitor }) => {
@@ -114,7 +125,7 @@ test.describe('Document upload flow', () => {
     expect(listed!.chunk_count, 'a completed document has at least one chunk').toBeGreaterThan(0);
   });
 
-  test('an uploaded document is searchable: a query about its unique fact cites it', verifies('P3-UPLOAD-5'), async ({ api, janitor }) => {
+  test('an uploaded document is searchable: a query about its unique fact cites it', verifies.smoke('P3-UPLOAD-5'), async ({ api, janitor }) => {
     const { docId, file, code } = await ensureApiDoc(janitor);
     const { final } = await api.waitForTerminal(docId, MAX_UPLOAD_TO_SEARCHABLE_MS);
     expect(final.status, 'the document must be completed before it can be searched').toBe('completed');

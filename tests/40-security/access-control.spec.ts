@@ -11,18 +11,19 @@ import { join } from 'node:path';
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { corsProblems, findLeaks, signJwtHs256, uploadRefusalProblem, type Needle } from '../../checks/security.ts';
 import { schemaErrors } from '../../lib/schemas.ts';
+import { credentialName, NO_AUTH, wrongCredential } from '../../lib/rag-api.ts';
 
 /** Every bearer token this file sends; none may show up in any log (checked by the last test). */
 const SENT_TOKENS: Needle[] = [];
 /** The planted document sentence; must not show up in any log. */
 const PLANTED = `Quartz heron ${randomBytes(6).toString('hex')} counts seventeen amber lanterns beside the silent mill.`;
 
-/** multipart/form-data built by hand so that file names and content types are sent byte for byte. */
-function multipart(files: Array<{ name: string; type: string; data: Buffer }>): { body: Buffer; contentType: string } {
+/** multipart/form-data built by hand so that file names and content types are sent byte for byte; files in `field` (the profile's upload field). */
+function multipart(field: string, files: Array<{ name: string; type: string; data: Buffer }>): { body: Buffer; contentType: string } {
   const boundary = `----raggate${randomBytes(8).toString('hex')}`;
   const parts: Buffer[] = [];
   for (const f of files) {
-    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${f.name.replace(/"/g, '%22')}"\r\nContent-Type: ${f.type}\r\n\r\n`, 'latin1'));
+    parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${field}"; filename="${f.name.replace(/"/g, '%22')}"\r\nContent-Type: ${f.type}\r\n\r\n`, 'latin1'));
     parts.push(f.data, Buffer.from('\r\n'));
   }
   parts.push(Buffer.from(`--${boundary}--\r\n`));
@@ -94,9 +95,10 @@ test.describe('Access Control', () => {
     expect(problems).toHaveNoProblems('administrative interfaces that do not require the admin credentials');
   });
 
-  test('mutating API endpoints refuse missing, expired and forged credentials through Nginx; CORS and sensitive files are safe', verifies('P4-ACCESS-2'), async ({ target, http, secrets, evidence }, testInfo) => {
+  test('mutating API endpoints refuse missing, expired and forged credentials through Nginx; CORS and sensitive files are safe', verifies.smoke('P4-ACCESS-2'), async ({ target, http, secrets, evidence }, testInfo) => {
     const https = target.url('nginxHttps');
     if (!https) return notVerified(testInfo, `${target.mode}: no HTTPS URL for Nginx`);
+    const { api, auth } = target.profile;
     const jwtSecret = secrets.get('JWT_SECRET');
     const now = Math.floor(Date.now() / 1000);
     const credentials: Array<[string, Record<string, string>]> = [['missing', {}]];
@@ -108,39 +110,47 @@ test.describe('Access Control', () => {
     const forged = signJwtHs256({ sub: 'rag-gate-security', iat: now, exp: now + 3600 }, `forged-${randomBytes(32).toString('hex')}`);
     SENT_TOKENS.push({ label: 'the forged JWT sent by the suite', value: forged });
     credentials.push(['forged JWT (wrong key)', { authorization: `Bearer ${forged}` }]);
-    credentials.push(['wrong API key', { 'x-api-key': randomBytes(32).toString('hex') }]);
+    const wrong = wrongCredential(auth);
+    if (wrong) credentials.push([`wrong secret in ${credentialName(auth)}`, wrong]);
 
-    const upload = multipart([{ name: 'auth-probe.txt', type: 'text/plain', data: Buffer.from('auth probe\n') }]);
+    const upload = multipart(api.uploadField, [{ name: 'auth-probe.txt', type: 'text/plain', data: Buffer.from('auth probe\n') }]);
     const endpoints: Array<{ name: string; method: 'POST' | 'DELETE'; path: string; body: () => { body: string | Buffer; type: string } }> = [
-      { name: 'upload', method: 'POST', path: '/api/v1/documents/upload', body: () => ({ body: upload.body, type: upload.contentType }) },
-      { name: 'delete', method: 'DELETE', path: `/api/v1/documents/${randomUUID()}`, body: () => ({ body: '', type: '' }) },
-      { name: 'bulk delete', method: 'DELETE', path: '/api/v1/documents/bulk', body: () => ({ body: JSON.stringify({ doc_ids: [randomUUID()] }), type: 'application/json' }) },
+      { name: 'upload', method: 'POST', path: api.uploadPath, body: () => ({ body: upload.body, type: upload.contentType }) },
+      { name: 'delete', method: 'DELETE', path: `${api.documentsPath}/${randomUUID()}`, body: () => ({ body: '', type: '' }) },
+      { name: 'bulk delete', method: 'DELETE', path: `${api.documentsPath}/bulk`, body: () => ({ body: JSON.stringify({ doc_ids: [randomUUID()] }), type: 'application/json' }) },
       { name: 'settings', method: 'POST', path: '/settings', body: () => ({ body: JSON.stringify({ similarity_threshold: 0.99 }), type: 'application/json' }) },
     ];
     const problems: string[] = [];
     const lines: string[] = [];
+    /** Anonymous requests that got past authentication (anything but 401/403). */
+    const anonymous: string[] = [];
     for (const e of endpoints) {
       for (const [cname, headers] of credentials) {
         const b = e.body();
         const ex = await http.fetch(`${https}${e.path}`, { method: e.method, headers: { ...headers, ...(b.type ? { 'content-type': b.type } : {}) }, body: b.body || undefined });
         lines.push(`${e.method} ${e.path} with ${cname} -> ${ex.status} ${ex.body.slice(0, 160).trim()}`);
+        if (cname === 'missing' && ex.status !== 401 && ex.status !== 403) anonymous.push(`${e.method} ${e.path} -> ${ex.status}`);
+        // A profile that declares no authentication gets one finding, below, instead of one per request.
+        if (auth.scheme === 'none' && cname === 'missing') continue;
         if (ex.status !== 401) problems.push(`${e.method} ${e.path} with ${cname} credentials answered ${ex.status} (expected 401): ${ex.body.slice(0, 200)}`);
         else if (!/detail/.test(ex.body)) problems.push(`${e.method} ${e.path} with ${cname}: 401 without a JSON {detail} message`);
       }
     }
-    // The check can tell the difference: with the real key the delete of an unknown id gets past authentication (404).
-    const keyed = await http.fetch(`${https}/api/v1/documents/${randomUUID()}`, { method: 'DELETE', headers: target.apiKey() });
-    lines.push(`DELETE unknown id with the API key -> ${keyed.status} (authentication passed when 404)`);
-    if (keyed.status !== 404) problems.push(`DELETE of an unknown document with the valid API key answered ${keyed.status}; expected 404 (credentials accepted, document unknown)`);
+    if (auth.scheme === 'none' && anonymous.length) problems.unshift(`${NO_AUTH}: ${anonymous.join(', ')}`);
+    // The check can tell the difference: with the real credential the delete of an unknown id gets past authentication (404).
+    const keyed = await http.fetch(`${https}${api.documentsPath}/${randomUUID()}`, { method: 'DELETE', headers: target.apiKey() });
+    lines.push(`DELETE unknown id with ${credentialName(auth)} -> ${keyed.status} (authentication passed when 404)`);
+    if (keyed.status !== 404) problems.push(`DELETE of an unknown document with the valid credential (${credentialName(auth)}) answered ${keyed.status}; expected 404 (credentials accepted, document unknown)`);
     const settingsNow = await http.fetch(`${https}/settings`);
     lines.push(`GET /settings afterwards -> ${settingsNow.status} ${settingsNow.body.slice(0, 200)}`);
     if (/"similarity_threshold"\s*:\s*0\.99\b/.test(settingsNow.body)) problems.push('an unauthenticated POST /settings changed the settings (similarity_threshold is 0.99)');
 
     // CORS: a foreign origin never gets credentials-bearing access.
     const evil = 'https://evil.example';
-    const preflight = await http.fetch(`${https}/api/v1/documents/upload`, { method: 'OPTIONS', headers: { origin: evil, 'access-control-request-method': 'POST', 'access-control-request-headers': 'x-api-key, content-type' } });
-    const get = await http.fetch(`${https}/api/v1/documents?limit=1`, { headers: { origin: evil } });
-    const query = await http.fetch(`${https}/query`, { method: 'OPTIONS', headers: { origin: evil, 'access-control-request-method': 'POST' } });
+    const credentialHeader = auth.scheme === 'api-key' ? auth.header.toLowerCase() : 'authorization';
+    const preflight = await http.fetch(`${https}${api.uploadPath}`, { method: 'OPTIONS', headers: { origin: evil, 'access-control-request-method': 'POST', 'access-control-request-headers': `${credentialHeader}, content-type` } });
+    const get = await http.fetch(`${https}${api.documentsPath}?limit=1`, { headers: { origin: evil } });
+    const query = await http.fetch(`${https}${api.queryPath}`, { method: 'OPTIONS', headers: { origin: evil, 'access-control-request-method': 'POST' } });
     for (const ex of [preflight, get, query]) {
       await evidence(`CORS ${ex.method} ${new URL(ex.url).pathname}`, ex);
       problems.push(...corsProblems(ex.headers, evil).map((p) => `${ex.method} ${new URL(ex.url).pathname}: ${p}`));
@@ -152,7 +162,7 @@ test.describe('Access Control', () => {
       const ex = await http.fetch(`${https}${p}`, { headers: target.adminAuth() });
       lines.push(`GET ${p} (even as admin) -> ${ex.status}`);
       if (![403, 404].includes(ex.status)) problems.push(`GET ${p} answered ${ex.status} (expected 404 or 403)`);
-      if (envMarkers.some((m) => m.test(ex.body)) || secrets.secretValues().some(([, v]) => ex.body.includes(v))) problems.push(`GET ${p} returned what looks like the file's content`);
+      if (envMarkers.some((m) => m.test(ex.body)) || secrets.credentialValues().some(([, v]) => ex.body.includes(v))) problems.push(`GET ${p} returned what looks like the file's content`);
     }
     await evidence('credentials, CORS and sensitive files', lines.join('\n'));
     if (problems.length) await evidence('API access control problems', problems.join('\n'));
@@ -162,14 +172,15 @@ test.describe('Access Control', () => {
   test('file upload restrictions: each bad file refused with the right status and a message, nothing stored', verifies('P4-ACCESS-3'), async ({ target, http, evidence }, testInfo) => {
     const https = target.url('nginxHttps');
     if (!https) return notVerified(testInfo, `${target.mode}: no HTTPS URL for Nginx`);
-    if (!target.apiKey()['x-api-key']) return notVerified(testInfo, `${target.mode}: no API_SECRET_KEY (no env file): uploads cannot be authenticated; set RAG_ENV_FILE`);
+    const { api, auth } = target.profile;
+    if (auth.scheme !== 'none' && !Object.keys(target.apiKey()).length) return notVerified(testInfo, `${target.mode}: no ${auth.secret} (no env file): uploads cannot be authenticated; set RAG_ENV_FILE`);
     test.setTimeout(180_000);
     const list = async () => {
-      const ex = await http.fetch(`${https}/api/v1/documents?limit=1000`);
-      expect(ex.status, `GET /api/v1/documents should answer 200: ${ex.body.slice(0, 200)}`).toBe(200);
+      const ex = await http.fetch(`${https}${api.documentsPath}?limit=1000`);
+      expect(ex.status, `GET ${api.documentsPath} should answer 200: ${ex.body.slice(0, 200)}`).toBe(200);
       const b = http.json<{ documents: Array<{ title: string; doc_id: string }>; total_count: number }>(ex);
       // The comparison before/after reads the list: it must be one per the contract.
-      expect(schemaErrors('documents', b), `GET /api/v1/documents should answer a document list per the contract: ${ex.body.slice(0, 200)}`).toBeNull();
+      expect(schemaErrors('documents', b), `GET ${api.documentsPath} should answer a document list per the contract: ${ex.body.slice(0, 200)}`).toBeNull();
       return b;
     };
     const before = await list();
@@ -191,8 +202,8 @@ test.describe('Access Control', () => {
     const problems: string[] = [];
     const lines: string[] = [];
     for (const c of cases) {
-      const mp = multipart([c.file]);
-      const ex = await http.fetch(`${https}/api/v1/documents/upload`, { method: 'POST', headers: { ...target.apiKey(), 'content-type': mp.contentType }, body: mp.body, timeoutMs: 60_000 });
+      const mp = multipart(api.uploadField, [c.file]);
+      const ex = await http.fetch(`${https}${api.uploadPath}`, { method: 'POST', headers: { ...target.apiKey(), 'content-type': mp.contentType }, body: mp.body, timeoutMs: 60_000 });
       const p = uploadRefusalProblem(c.expect, ex.status, ex.body);
       lines.push(`${c.name}: ${ex.status} ${ex.body.slice(0, 200).trim()}${p ? `  <-- ${p}` : ''}`);
       if (p) problems.push(`${c.name}: ${p}`);
@@ -206,7 +217,7 @@ test.describe('Access Control', () => {
           /* not JSON: nothing to remove; the refusal problem above names the answer */
         }
         for (const d of accepted.filter((x): x is { doc_id: string } => typeof x?.doc_id === 'string')) {
-          await http.fetch(`${https}/api/v1/documents/${d.doc_id}`, { method: 'DELETE', headers: target.apiKey() });
+          await http.fetch(`${https}${api.documentsPath}/${d.doc_id}`, { method: 'DELETE', headers: target.apiKey() });
         }
       }
     }
@@ -216,8 +227,8 @@ test.describe('Access Control', () => {
     const stored = after.documents.filter((d) => d.title.includes(marker) || d.title.includes('passwd'));
     if (stored.length) problems.push(`stored despite being refused: ${stored.map((d) => d.title).join(', ')}`);
     if (after.total_count !== before.total_count) problems.push(`document count changed from ${before.total_count} to ${after.total_count}`);
-    const health = await http.fetch(`${https}/health`);
-    if (health.status !== 200) problems.push(`/health answers ${health.status} after the bad uploads`);
+    const health = await http.fetch(`${https}${api.healthPath}`);
+    if (health.status !== 200) problems.push(`${api.healthPath} answers ${health.status} after the bad uploads`);
     expect(problems).toHaveNoProblems('upload restrictions', { evidence: 'upload restriction cases' });
   });
 
@@ -229,26 +240,27 @@ test.describe('Access Control', () => {
     if (!deployDir && containers.length === 0) return notVerified(testInfo, `${target.mode}: neither the deployment directory nor its containers are visible from here; run on the host with RAG_DEPLOY_DIR`);
     test.setTimeout(180_000);
     // Plant a document whose text must stay out of every log, let it be processed and queried, then remove it.
-    if (https && target.apiKey()['x-api-key'] && target.allowDestructive) {
-      const mp = multipart([{ name: `log-probe-${randomBytes(3).toString('hex')}.txt`, type: 'text/plain', data: Buffer.from(`${PLANTED}\n`) }]);
-      const up = await http.fetch(`${https}/api/v1/documents/upload`, { method: 'POST', headers: { ...target.apiKey(), 'content-type': mp.contentType }, body: mp.body });
+    const { api, auth } = target.profile;
+    if (https && (auth.scheme === 'none' || Object.keys(target.apiKey()).length) && target.allowDestructive) {
+      const mp = multipart(api.uploadField, [{ name: `log-probe-${randomBytes(3).toString('hex')}.txt`, type: 'text/plain', data: Buffer.from(`${PLANTED}\n`) }]);
+      const up = await http.fetch(`${https}${api.uploadPath}`, { method: 'POST', headers: { ...target.apiKey(), 'content-type': mp.contentType }, body: mp.body });
       const docId = up.status < 300 ? http.json<{ documents?: Array<{ doc_id: string }> }>(up).documents?.[0]?.doc_id : undefined;
       try {
         expect([200, 201, 202], `the planted document should be accepted: ${up.status} ${up.body.slice(0, 200)}`).toContain(up.status);
         for (let i = 0; i < 60 && docId; i++) {
-          const s = http.json<{ status: string }>(await http.fetch(`${https}/api/v1/documents/${docId}/status`));
+          const s = http.json<{ status: string }>(await http.fetch(`${https}${api.documentsPath}/${docId}/status`));
           if (s.status === 'completed' || s.status === 'failed') break;
           await new Promise((r) => setTimeout(r, 1000));
         }
-        await http.fetch(`${https}/query`, { json: { question: 'How many lanterns stand beside the mill?' } });
+        await http.fetch(`${https}${api.queryPath}`, { json: { [api.questionField]: 'How many lanterns stand beside the mill?' } });
       } finally {
-        if (docId) await http.fetch(`${https}/api/v1/documents/${docId}`, { method: 'DELETE', headers: target.apiKey() });
+        if (docId) await http.fetch(`${https}${api.documentsPath}/${docId}`, { method: 'DELETE', headers: target.apiKey() });
       }
       await new Promise((r) => setTimeout(r, 1500)); // let buffered log lines reach the files
-    } else annotate.info(testInfo, 'no document was planted (no API key or no destructive opt-in): document text is checked only as far as earlier tests sent it');
+    } else annotate.info(testInfo, 'no document was planted (no API credential or no destructive opt-in): document text is checked only as far as earlier tests sent it');
 
     const needles: Needle[] = [
-      ...secrets.secretValues().map(([k, v]) => ({ label: `the value of ${k}`, value: v })),
+      ...secrets.credentialValues().map(([k, v]) => ({ label: `the value of ${k}`, value: v })),
       { label: 'the planted document sentence', value: PLANTED },
       ...SENT_TOKENS,
     ];

@@ -22,6 +22,7 @@ import {
   INTENDED_PORTS,
   observatoryFailures,
   observatoryGrade,
+  reachableBeyondLoopback,
   runObservatory,
   testsslBlocking,
   type PortBinding,
@@ -84,26 +85,17 @@ test.describe('Network Security', () => {
     if (addrs.length === 0) return notVerified(testInfo, `${target.mode}: this machine has no non-loopback IPv4 address to connect from`);
     const containers = await projectContainers(target.raw.projectName);
     const internal = containers.flatMap((c) => c.ports.filter(() => c.service !== 'nginx').map((p) => ({ service: c.service, ...p })));
-    const results: string[] = [];
-    const reachable: string[] = [];
-    for (const b of internal) {
-      for (const a of addrs) {
-        const r = await connect(a, b.hostPort, 1500);
-        results.push(`${b.service}:${b.containerPort} via ${a}:${b.hostPort} -> ${r}`);
-        if (r === 'open') reachable.push(`${b.service} (container port ${b.containerPort}) answers on ${a}:${b.hostPort}`);
-      }
-    }
-    // Services that must never be published at all.
-    const unpublishedMust = containers.filter((c) => c.service === 'node-exporter' && c.ports.length > 0).map((c) => `node-exporter publishes ${c.ports.map((p) => p.hostPort).join(', ')}`);
-    await evidence('connections from the host\'s own non-loopback addresses', [`host addresses: ${addrs.join(', ')}`, ...results].join('\n'));
-    expect(reachable.concat(unpublishedMust)).toHaveNoProblems('internal services reachable beyond loopback (backend, ChromaDB, Redis, Prometheus, Alertmanager, Ollama, frontend must not be)', { evidence: 'connections from the host\'s own non-loopback addresses' });
+    const attempts: Array<PortBinding & { address: string; result: string }> = [];
+    for (const b of internal) for (const a of addrs) attempts.push({ ...b, address: a, result: await connect(a, b.hostPort, 1500) });
+    await evidence('connections from the host\'s own non-loopback addresses', [`host addresses: ${addrs.join(', ')}`, ...attempts.map((a) => `${a.service}:${a.containerPort} via ${a.address}:${a.hostPort} -> ${a.result}`)].join('\n'));
+    expect(reachableBeyondLoopback(attempts, containers)).toHaveNoProblems('internal services reachable beyond loopback (backend, ChromaDB, Redis, Prometheus, Alertmanager, Ollama, frontend must not be)', { evidence: 'connections from the host\'s own non-loopback addresses' });
     const nginx = containers.find((c) => c.service === 'nginx');
     if (nginx && nginx.ports.every((p) => isLoopback(p.hostIp))) {
       annotate.info(testInfo, `${target.mode}: Nginx is bound to ${nginx.ports[0]?.hostIp} on this test machine (RAG_BIND_PUBLIC); in production it binds 0.0.0.0:80/443`);
     }
   });
 
-  test('TLS: 1.0/1.1 refused, 1.2/1.3 accepted, no weak suite, trusted complete chain, >= 90 days, names match, HSTS >= 1 year (grade A)', verifies('P4-NETSEC-3'), async ({ target, http, evidence }, testInfo) => {
+  test('TLS: 1.0/1.1 refused, 1.2/1.3 accepted, no weak suite, trusted complete chain, >= 90 days, names match, HSTS >= 1 year (grade A)', verifies.smoke('P4-NETSEC-3'), async ({ target, http, evidence }, testInfo) => {
     const url = target.url('nginxHttps');
     if (!url) return notVerified(testInfo, `${target.mode}: no HTTPS URL for Nginx; set RAG_HTTPS_URL (or an https RAG_BASE_URL)`);
     const u = new URL(url);
@@ -189,7 +181,7 @@ test.describe('Network Security', () => {
     }
   });
 
-  test('security headers: MDN HTTP Observatory grade on the public routes, every header on pages, /health, API and errors', verifies('P4-NETSEC-4'), async ({ target, http, evidence }, testInfo) => {
+  test('security headers: MDN HTTP Observatory grade on the public routes, every header on pages, /health, API and errors', verifies.smoke('P4-NETSEC-4'), async ({ target, http, evidence }, testInfo) => {
     const https = target.url('nginxHttps');
     if (!https) return notVerified(testInfo, `${target.mode}: no HTTPS URL for Nginx`);
     test.setTimeout(300_000);
@@ -201,10 +193,10 @@ test.describe('Network Security', () => {
       ['web UI (anonymous, 401)', '/'],
       ['web UI (admin)', '/', target.adminAuth()],
       ['/health', '/health'],
-      ['API route', '/api/v1/documents?limit=1'],
+      ['API route', `${target.profile.api.documentsPath}?limit=1`],
       ['API 404', '/api/v1/no-such-route'],
       ['Nginx 404 (dotfile)', '/.env'],
-      ['upload without credentials (401)', '/api/v1/documents/upload'],
+      ['upload without credentials (401)', target.profile.api.uploadPath],
     ];
     const log: string[] = [];
     for (const [name, path, headers] of routes) {
@@ -229,7 +221,7 @@ test.describe('Network Security', () => {
       const alias = `127.0.${(process.pid % 200) + 20}.${(Date.now() % 200) + 20}`;
       // /health on :80 answers without redirect because the checklist requires `curl http://localhost:80/health`
       // (P2-HEALTH-4); the Observatory's redirection test is therefore not counted for that route alone.
-      const obsRoutes: Array<[string, string[]]> = [['/', []], ['/health', ['redirection']], ['/api/v1/documents?limit=1', []]];
+      const obsRoutes: Array<[string, string[]]> = [['/', []], ['/health', ['redirection']], [`${target.profile.api.documentsPath}?limit=1`, []]];
       for (const [path, exempt] of obsRoutes) {
         const r = runObservatory({ caFile: target.raw.caFile, httpPort, httpsPort, path, alias });
         const g = observatoryGrade(r, exempt);

@@ -4,14 +4,17 @@ import { SignJWT } from 'jose';
 import { validateUpload, validateSettings, DEFAULT_SETTINGS, checkFilename, MB } from '../src/backend/validate.js';
 import { ApiError } from '../src/backend/errors.js';
 import { chunkText } from '../src/backend/chunk.js';
-import { excerptOf, isListQuestion, parseQuery, cacheKey, rankCandidates, QueryService } from '../src/backend/query.js';
+import { excerptOf, isListQuestion, isRefusal, parseQuery, cacheKey, rankCandidates, supportingChunks, QueryService } from '../src/backend/query.js';
 import { chunkId, docIdOfChunk, EXHAUSTIVE_SEARCH_LIMIT, HNSW, hnswMismatch, type Chroma, type Ranked } from '../src/backend/chroma.js';
 import type { Ollama } from '../src/backend/ollama.js';
 import type { DocRecord, Store } from '../src/backend/store.js';
 import { EventHub } from '../src/backend/events.js';
 import { makeAuth } from '../src/backend/auth.js';
+import { apiShapeFromEnv } from '../src/backend/config.js';
+import { openApiDocument } from '../src/backend/openapi.js';
+import { checkFileField } from '../src/backend/validate.js';
 import { extract } from '../src/backend/extract.js';
-import { embed, answer, DIMENSIONS } from '../src/ollama/engine.js';
+import { embed, answer, DIMENSIONS, NOT_FOUND } from '../src/ollama/engine.js';
 import { makePdf } from './pdf.js';
 
 const status = (fn: () => unknown) => {
@@ -124,6 +127,45 @@ test('auth: API key, HS256 JWT with exp; everything else 401', async () => {
   await rejects({ authorization: `Bearer ${await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(now + 60).sign(new TextEncoder().encode('x'.repeat(64)))}` });
 });
 
+/** Runs `fn` with the environment variables set (undefined: unset), restoring them afterwards. */
+function withEnv<T>(vars: Record<string, string | undefined>, fn: () => T): T {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const put = (v: Record<string, string | undefined>) => {
+    for (const [k, x] of Object.entries(v)) if (x === undefined) delete process.env[k]; else process.env[k] = x;
+  };
+  put(vars);
+  try {
+    return fn();
+  } finally {
+    put(saved);
+  }
+}
+
+test('UPLOAD_FIELD: default "files"; another field is what the upload takes, refuses the other and is what /openapi.json names', () => {
+  assert.equal(withEnv({ UPLOAD_FIELD: undefined }, apiShapeFromEnv).uploadField, 'files');
+  const { uploadField } = withEnv({ UPLOAD_FIELD: 'file' }, apiShapeFromEnv);
+  assert.equal(uploadField, 'file');
+  checkFileField('file', uploadField);
+  assert.throws(() => checkFileField('files', uploadField), (e: any) => e.status === 400 && /field "file"/.test(e.detail));
+  const doc = openApiDocument({ uploadField, apiKeyHeader: 'X-API-Key', version: '1.0.0' }) as any;
+  assert.equal(doc.paths['/api/v1/documents/upload'].post.requestBody.content['multipart/form-data'].schema.$ref, '#/components/schemas/UploadBody');
+  assert.deepEqual(Object.keys(doc.components.schemas.UploadBody.properties), ['file']);
+  assert.deepEqual(doc.components.schemas.UploadBody.required, ['file']);
+  assert.throws(() => withEnv({ UPLOAD_FIELD: 'my field' }, apiShapeFromEnv), /UPLOAD_FIELD/);
+});
+
+test('API_KEY_HEADER: default X-API-Key; another header is the one the key is accepted in, and /openapi.json names it', async () => {
+  assert.equal(withEnv({ API_KEY_HEADER: undefined }, apiShapeFromEnv).apiKeyHeader, 'X-API-Key');
+  const { apiKeyHeader } = withEnv({ API_KEY_HEADER: 'X-Auth-Token' }, apiShapeFromEnv);
+  const authorize = makeAuth('k'.repeat(32), 's'.repeat(64), apiKeyHeader);
+  await authorize({ 'x-auth-token': 'k'.repeat(32) });
+  await assert.rejects(authorize({ 'x-api-key': 'k'.repeat(32) }), (e: any) => e.status === 401 && /send X-Auth-Token/.test(e.detail));
+  await assert.rejects(authorize({ 'x-auth-token': 'wrong' }), (e: any) => e.status === 401);
+  const doc = openApiDocument({ uploadField: 'files', apiKeyHeader, version: '1.0.0' }) as any;
+  assert.deepEqual(doc.components.securitySchemes.apiKey, { type: 'apiKey', in: 'header', name: 'X-Auth-Token' });
+  assert.throws(() => withEnv({ API_KEY_HEADER: 'Authorization' }, apiShapeFromEnv), /API_KEY_HEADER/);
+});
+
 test('text extraction: txt and a real PDF', async () => {
   assert.equal(await extract('txt', Buffer.from('\ufeffa\r\nb')), 'a\nb');
   const text = await extract('pdf', makePdf(['Quarterly report.', 'The budget was 42 million euros.']));
@@ -207,4 +249,32 @@ test('retrieval beyond EXHAUSTIVE_SEARCH_LIMIT adds chunks with the question\'s 
   assert.equal(calls.length, 2);
   assert.deepEqual(JSON.stringify(calls[1].whereDocument).match(/zq17|calibration|turbine/g)?.sort(), ['calibration', 'turbine', 'zq17']);
   assert.equal(a.sources[0]?.doc_id, 'big');
+});
+
+test('the model stand-in answers from the context, and says so when the context does not answer the question', () => {
+  const ask = (question: string, context: string) => answer([{ role: 'system', content: `<context>\n${context}\n</context>` }, { role: 'user', content: question }]);
+  const ctx = '# Skelton Canal\nThe Skelton canal was designed by the engineer Bram Ockleton.\nThe Skelton canal has 9 locks.\nThe Wexcombe trust restored the locks of the Skelton canal.';
+  assert.match(ask('Who designed the Skelton canal?', ctx), /Bram Ockleton/);
+  assert.doesNotMatch(ask('Who designed the Skelton canal?', ctx), /^#/, 'a heading is no answer sentence');
+  assert.match(ask('Which engineer designed the canal the Wexcombe trust restored?', ctx), /Bram Ockleton/, 'one hop: the canal the trust restored, then its engineer');
+  assert.match(ask('Who designed the Quenby canal?', ctx), /couldn't find information about Quenby/, 'a name the context never mentions');
+  assert.match(ask('What was the toll of the Skelton canal in 1850?', ctx), /couldn't find information about 1850/, 'a year the context never mentions');
+  assert.equal(ask('What is the boiling point of liquid nitrogen?', 'Brew the tea with water just off the boil.'), NOT_FOUND, 'one word in common is not an answer');
+  const policy = '# Returns Policy of the Example Shop\nCustomers may return unworn goods within 45 days of delivery.\nRefunds are paid within 6 working days.';
+  assert.match(ask('Within how many days may customers of the Example Shop return unworn goods?', policy), /45 days/, 'names only the title carries say which document, not which sentence');
+});
+
+test('an answer cites the passages it quotes; a refusal cites nothing', async () => {
+  const chunks = [{ text: 'Filler about the weather. The Skelton canal has 9 locks.' }, { text: 'canal,cargo,toll\nSkelton canal,grain,9 pence' }, { text: 'The Marrowby canal has 14 locks.' }];
+  assert.deepEqual(supportingChunks('The Skelton canal has 9 locks. Skelton canal,grain,9 pence', chunks), chunks.slice(0, 2));
+  assert.deepEqual(supportingChunks('Fourteen, according to the survey.', chunks), chunks, 'an untraceable paraphrase cites every passage');
+  assert.equal(isRefusal("I couldn't find information about Quenby in the provided context."), true);
+  assert.equal(isRefusal('The context does not mention it.'), true);
+  assert.equal(isRefusal('The Skelton canal has 9 locks. No information was found on tolls.'), false, 'judged on the first sentence');
+  const doc = { doc_id: 'd', title: 'd.txt', status: 'completed' } as DocRecord;
+  const chroma = { rank: async () => [{ id: chunkId('d', 0), distance: 0.5 }], getByIds: async (ids: string[]) => ids.map((id) => ({ id, document: 'The Skelton canal has 9 locks.', metadata: { doc_id: 'd' } })) } as unknown as Chroma;
+  const store = { allDocs: async () => [doc] } as unknown as Store;
+  const service = (reply: string) => new QueryService(store, chroma, { embed: async (q: string[]) => q.map(() => [1]), chat: async () => reply } as unknown as Ollama);
+  assert.equal((await service("I couldn't find information about Quenby in the provided context.").answer('Who designed the Quenby canal?', 5, DEFAULT_SETTINGS)).sources.length, 0);
+  assert.equal((await service('The Skelton canal has 9 locks.').answer('How many locks has the Skelton canal?', 5, DEFAULT_SETTINGS)).sources.length, 1);
 });

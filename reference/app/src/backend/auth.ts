@@ -1,4 +1,5 @@
-// Mutating endpoints: X-API-Key equal to API_SECRET_KEY, or a Bearer JWT (HS256, JWT_SECRET, exp required).
+// Mutating endpoints: the API key header (X-API-Key, or API_KEY_HEADER) equal to API_SECRET_KEY, or a Bearer JWT
+// (HS256, JWT_SECRET, exp required).
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import { ApiError } from './errors.js';
@@ -9,13 +10,13 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-export function makeAuth(apiKey: string, jwtSecret: string) {
+export function makeAuth(apiKey: string, jwtSecret: string, keyHeader = 'X-API-Key') {
   const key = new TextEncoder().encode(jwtSecret);
   return async function authorize(headers: Record<string, string | string[] | undefined>): Promise<void> {
-    const given = headers['x-api-key'];
+    const given = headers[keyHeader.toLowerCase()];
     if (typeof given === 'string' && given !== '') {
       if (sameSecret(given, apiKey)) return;
-      throw new ApiError(401, 'invalid API key: send the X-API-Key from .env.production (API_SECRET_KEY) or a valid Bearer token');
+      throw new ApiError(401, `invalid API key: send the ${keyHeader} from .env.production (API_SECRET_KEY) or a valid Bearer token`);
     }
     const authz = headers['authorization'];
     if (typeof authz === 'string' && /^bearer\s+/i.test(authz)) {
@@ -25,9 +26,9 @@ export function makeAuth(apiKey: string, jwtSecret: string) {
         return;
       } catch (e: any) {
         const why = e?.code === 'ERR_JWT_EXPIRED' ? 'expired' : e?.code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' ? 'missing the exp claim' : 'invalid';
-        throw new ApiError(401, `bearer token ${why}: sign an HS256 JWT with JWT_SECRET and an exp claim, or send X-API-Key`);
+        throw new ApiError(401, `bearer token ${why}: sign an HS256 JWT with JWT_SECRET and an exp claim, or send ${keyHeader}`);
       }
     }
-    throw new ApiError(401, 'authentication required: send X-API-Key (API_SECRET_KEY) or Authorization: Bearer <HS256 JWT signed with JWT_SECRET>');
+    throw new ApiError(401, `authentication required: send ${keyHeader} (API_SECRET_KEY) or Authorization: Bearer <HS256 JWT signed with JWT_SECRET>`);
   };
 }

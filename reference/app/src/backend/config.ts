@@ -21,6 +21,24 @@ export interface BackendConfig {
   processingConcurrency: number;
   queryCacheTtlSeconds: number;
   ollamaTimeoutMs: number;
+  /** The multipart field uploads carry their files in (UPLOAD_FIELD, default "files" as the checklist's curl). */
+  uploadField: string;
+  /** The header the API key is sent in (API_KEY_HEADER, default X-API-Key). */
+  apiKeyHeader: string;
+}
+
+/** An HTTP token (RFC 9110): what a header name and, here, a multipart field name may be. */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** UPLOAD_FIELD and API_KEY_HEADER: how this deployment's API differs from the contract's (multipart field, key header). */
+export function apiShapeFromEnv(): { uploadField: string; apiKeyHeader: string } {
+  const uploadField = str('UPLOAD_FIELD', 'files');
+  const apiKeyHeader = str('API_KEY_HEADER', 'X-API-Key');
+  if (!TOKEN.test(uploadField)) throw new ConfigError(`environment variable UPLOAD_FIELD must be a plain field name (letters, digits, - _ .), got "${uploadField}"`);
+  if (!TOKEN.test(apiKeyHeader) || /^(authorization|cookie|host|content-type)$/i.test(apiKeyHeader)) {
+    throw new ConfigError(`environment variable API_KEY_HEADER must be a header name of its own (e.g. X-API-Key), got "${apiKeyHeader}"`);
+  }
+  return { uploadField, apiKeyHeader };
 }
 
 function redisUrl(): string {
@@ -58,5 +76,6 @@ export function loadConfig(): BackendConfig {
     processingConcurrency: int('PROCESSING_CONCURRENCY', 2, 1, 16),
     queryCacheTtlSeconds: int('QUERY_CACHE_TTL_SECONDS', 3600, 0, 86400 * 7),
     ollamaTimeoutMs: int('OLLAMA_TIMEOUT_MS', 120000, 1000, 3600000),
+    ...apiShapeFromEnv(),
   };
 }

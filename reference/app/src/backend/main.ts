@@ -19,7 +19,8 @@ import { Ollama } from './ollama.js';
 import { Pipeline } from './pipeline.js';
 import { cacheKey, parseQuery, QueryService } from './query.js';
 import { DocRecord, STATUSES, Store } from './store.js';
-import { MAX_UPLOAD_BYTES, validateSettings, validateUpload, FileType } from './validate.js';
+import { checkFileField, MAX_UPLOAD_BYTES, validateSettings, validateUpload, FileType } from './validate.js';
+import { openApiDocument } from './openapi.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
       level: cfg.logLevel,
       base: { service: 'rag-backend', version: cfg.version },
       timestamp: pino.stdTimeFunctions.isoTime,
-      redact: { paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie', '*.password', '*.token'], censor: '[redacted]' },
+      redact: { paths: ['req.headers.authorization', `req.headers["${cfg.apiKeyHeader.toLowerCase()}"]`, 'req.headers["x-api-key"]', 'req.headers.cookie', '*.password', '*.token'], censor: '[redacted]' },
     },
     pino.multistream(streams),
   );
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
   const hub = new EventHub();
   const pipeline = new Pipeline(store, chroma, ollama, hub, cfg.dataDir, cfg.processingConcurrency, logger.child({ component: 'pipeline' }));
   const queries = new QueryService(store, chroma, ollama);
-  const authorize = makeAuth(cfg.apiSecretKey, cfg.jwtSecret);
+  const authorize = makeAuth(cfg.apiSecretKey, cfg.jwtSecret, cfg.apiKeyHeader);
   const requireAuth = async (req: FastifyRequest) => authorize(req.headers);
 
   const app = Fastify({ logger, bodyLimit: 1024 * 1024, disableRequestLogging: false, trustProxy: true });
@@ -130,6 +131,10 @@ async function main(): Promise<void> {
     });
   });
 
+  // The API's own description (FastAPI serves one at the same path): routes, the upload field, the key header.
+  const openapi = openApiDocument({ uploadField: cfg.uploadField, apiKeyHeader: cfg.apiKeyHeader, version: cfg.version });
+  app.get('/openapi.json', async () => openapi);
+
   app.get('/metrics', async (_req, reply) => {
     reply.type(registry.contentType);
     return registry.metrics();
@@ -138,14 +143,14 @@ async function main(): Promise<void> {
   // ---- documents
   app.post('/api/v1/documents/upload', { preHandler: requireAuth }, async (req, reply) => {
     if (!req.isMultipart()) {
-      throw new ApiError(415, 'upload must be multipart/form-data with the file(s) in the field "files" (curl -F "files=@test.txt")');
+      throw new ApiError(415, `upload must be multipart/form-data with the file(s) in the field "${cfg.uploadField}" (curl -F "${cfg.uploadField}=@test.txt")`);
     }
     const received: Array<{ filename: string; mimetype: string; data: Buffer }> = [];
     for await (const part of req.parts()) {
       if (part.type !== 'file') continue;
-      if (part.fieldname !== 'files') {
+      if (part.fieldname !== cfg.uploadField) {
         await part.toBuffer().catch(() => undefined);
-        throw new ApiError(400, `unexpected file field "${part.fieldname}": send files in the multipart field "files"`);
+        checkFileField(part.fieldname, cfg.uploadField);
       }
       let data: Buffer;
       try {
@@ -158,10 +163,10 @@ async function main(): Promise<void> {
       }
       received.push({ filename: part.filename, mimetype: part.mimetype, data });
     }
-    if (received.length === 0) throw new ApiError(400, 'no file received: send one or more files in the multipart field "files"');
+    if (received.length === 0) throw new ApiError(400, `no file received: send one or more files in the multipart field "${cfg.uploadField}"`);
     // Validate everything first: a rejected request stores nothing.
     const accepted: Array<{ title: string; type: FileType; data: Buffer; mimetype: string }> = [];
-    for (const f of received) accepted.push({ ...validateUpload(f.filename, f.mimetype, f.data), data: f.data, mimetype: f.mimetype });
+    for (const f of received) accepted.push({ ...validateUpload(f.filename, f.mimetype, f.data, cfg.uploadField), data: f.data, mimetype: f.mimetype });
 
     const now = new Date().toISOString();
     const docs: DocRecord[] = accepted.map((f) => {

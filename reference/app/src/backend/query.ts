@@ -111,6 +111,46 @@ export function rankCandidates(ranked: Ranked[], completed: Set<string>, thresho
   return out;
 }
 
+/** The model says the context does not answer the question (judged on its first sentence: an answer may add a remark). */
+const REFUSAL =
+  /\b(could ?n[o']t|cannot|can'?t|unable to|did ?n[o']t) (find|answer)\b|\bno (relevant )?(information|passages?|context)\b|\bdo(es)? ?n[o']t (contain|mention|say)\b|\bdo ?n[o']t (know|have)\b/i;
+
+export function isRefusal(answer: string): boolean {
+  return REFUSAL.test(answer.trim().split(/[.!?](?:\s|$)|\n/)[0] ?? '');
+}
+
+const TOKEN = /[\p{L}\p{N}]+/gu;
+const tokens = (s: string) => (s.toLowerCase().match(TOKEN) ?? []);
+
+/** A text's sentences and lines (a CSV row is a line), whitespace collapsed. */
+function pieces(text: string): string[] {
+  return text.split(/(?<=[.!?])\s+|\n+/).map((x) => x.replace(/\s+/g, ' ').trim()).filter(Boolean);
+}
+
+/**
+ * The chunks an answer draws on, in their order: those with a sentence or line (of 20 characters or more) that
+ * the answer quotes or that contains a sentence of the answer; for each sentence of the answer traced to none,
+ * the chunk that shares most of its words (at least half). When nothing can be traced (a free paraphrase),
+ * every chunk given to the model is cited.
+ */
+export function supportingChunks<T extends { text: string }>(answer: string, chunks: T[]): T[] {
+  const said = answer.replace(/\s+/g, ' ');
+  const flat = chunks.map((c) => ({ c, text: c.text.replace(/\s+/g, ' '), pieces: pieces(c.text).filter((p) => p.length >= 20), words: new Set(tokens(c.text)) }));
+  const used = new Set(flat.filter((f) => f.pieces.some((p) => said.includes(p))).map((f) => f.c));
+  for (const sentence of pieces(answer)) {
+    if (flat.some((f) => f.text.includes(sentence) || f.pieces.some((p) => sentence.includes(p)))) continue;
+    const ws = [...new Set(tokens(sentence))];
+    let best: (typeof flat)[number] | undefined;
+    let bestShare = 0.5;
+    for (const f of flat) {
+      const share = ws.filter((w) => f.words.has(w)).length / Math.max(1, ws.length);
+      if (share >= bestShare) [best, bestShare] = [f, share + 1e-9];
+    }
+    if (best) used.add(best.c);
+  }
+  return used.size ? chunks.filter((c) => used.has(c)) : chunks;
+}
+
 const SYSTEM =
   'You are the assistant of a document question-answering system. Answer the question using only the ' +
   'context below. If the context does not contain the answer, say that you could not find it. Cite no ' +
@@ -169,9 +209,11 @@ export class QueryService {
       { role: 'system', content: `${SYSTEM}\n\n<context>\n${context}\n</context>` },
       { role: 'user', content: question },
     ]);
+    // A refusal cites nothing; an answer cites the passages it draws on, not every passage the model was given.
+    const cited = isRefusal(answer) ? [] : supportingChunks(answer, chosen);
     return {
       answer,
-      sources: chosen.map((c) => ({ doc_id: c.doc.doc_id, title: c.doc.title, score: Math.round(c.score * 10000) / 10000, excerpt: excerptOf(c.text, question) })),
+      sources: cited.map((c) => ({ doc_id: c.doc.doc_id, title: c.doc.title, score: Math.round(c.score * 10000) / 10000, excerpt: excerptOf(c.text, question) })),
       context_used: chosen.length,
     };
   }

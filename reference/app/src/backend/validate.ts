@@ -24,9 +24,14 @@ const GENERIC_TYPES = ['', 'application/octet-stream', 'binary/octet-stream'];
 
 const ACCEPTED_LIST = FILE_TYPES.map((t) => `${t.ext} (${t.canonical}, at most ${t.maxBytes / MB} MB)`).join(', ');
 
+/** Refuses a file part in another multipart field than the one uploads use (UPLOAD_FIELD). */
+export function checkFileField(given: string, field: string): void {
+  if (given !== field) throw new ApiError(400, `unexpected file field "${given}": send files in the multipart field "${field}"`);
+}
+
 /** Checks a client-supplied filename; returns it for display. Never used as a storage path. */
-export function checkFilename(name: string | undefined): string {
-  if (!name || name.trim() === '') throw new ApiError(400, 'file has no filename: send each file in the multipart field "files" with a filename');
+export function checkFilename(name: string | undefined, field = 'files'): string {
+  if (!name || name.trim() === '') throw new ApiError(400, `file has no filename: send each file in the multipart field "${field}" with a filename`);
   if (/[\u0000-\u001f\u007f]/.test(name)) throw new ApiError(400, `filename contains control characters: rename the file using printable characters only`);
   if (/[\\/]/.test(name) || name.split(/[\\/]/).some((p) => p === '..') || name === '.' || name === '..') {
     throw new ApiError(400, `filename "${name}" contains a path (/, \\ or ..): send a plain file name without directories`);
@@ -62,8 +67,8 @@ function startsWith(buf: Buffer, sig: number[]): boolean {
 }
 
 /** Validates one uploaded file completely; throws ApiError (400/413/415) when it must be rejected. */
-export function validateUpload(filename: string | undefined, contentType: string | undefined, data: Buffer): { title: string; type: FileType } {
-  const title = checkFilename(filename);
+export function validateUpload(filename: string | undefined, contentType: string | undefined, data: Buffer, field = 'files'): { title: string; type: FileType } {
+  const title = checkFilename(filename, field);
   const type = fileTypeFor(title);
   const ct = (contentType ?? '').split(';')[0].trim().toLowerCase();
   if (!GENERIC_TYPES.includes(ct) && !type.accepted.includes(ct)) {
