@@ -8,14 +8,15 @@
  *   DOC-RECORDS-3  the record was written and holds the required figures (else: the missing ones, and why)
  *   RB-CRIT-4      no performance figure degraded by more than 50 % (a rollback criterion: passes when it does NOT hold)
  *   STAB-DAILY-5   the same comparison, said honestly: against the previous release's run, not over a week
- *   STAB-UX-3      golden-answer accuracy after the soak not lower than the baseline's beyond one question
+ *   STAB-UX-3      answer accuracy (the soak's golden answers, the evaluation corpus's quality figures) not lower than
+ *                  the baseline's beyond one question
  *
  * Without a previous record the last three are not verified ("first release"), never passed.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { REPO_ROOT } from '../core/paths.ts';
-import { ROLLBACK_DEGRADATION_PERCENT } from '../core/thresholds.ts';
+import { QUALITY_HIT_K, ROLLBACK_DEGRADATION_PERCENT } from '../core/thresholds.ts';
 import type { Status, TestOutcome } from './results.ts';
 
 // ------------------------------------------------------------------------------------------ figures
@@ -106,6 +107,34 @@ interface Known {
   floor?: number;
 }
 
+/** The question types the answer-quality spec reports figures for (lib/golden.ts QUESTION_TYPES), and all answerable ones together. */
+export const QUALITY_ROWS = ['factual', 'summary', 'comparison', 'unanswerable', 'answerable'] as const;
+/** Its metrics (checks/quality.ts), each a share of the row's questions where higher is better, and the item it decides. */
+const QUALITY_METRICS: Readonly<Record<string, { label: string; item: string }>> = {
+  hit_at_k: { label: `hit@${QUALITY_HIT_K}`, item: 'P3-QUERY-3' },
+  mrr: { label: 'MRR', item: 'P3-QUERY-3' },
+  citation_precision: { label: 'citation precision', item: 'P3-QUERY-3' },
+  grounded: { label: 'grounded answers', item: 'P3-QUERY-3' },
+  fact_recall: { label: 'fact recall', item: 'P3-QUERY-4' },
+  refusals: { label: 'refusal correctness', item: 'P3-QUERY-4' },
+};
+
+/**
+ * `quality.<row>.<metric>`: the evaluation corpus's answer quality (tests/30-integration/answer-quality.spec.ts). The
+ * shares decide STAB-UX-3 with the soak's golden answers; the slowest answer of a row is recorded only.
+ */
+function qualityFigures(): Record<string, Known> {
+  const out: Record<string, Known> = {};
+  for (const row of QUALITY_ROWS) {
+    const of = row === 'answerable' ? 'answerable questions' : `${row} questions`;
+    for (const [metric, m] of Object.entries(QUALITY_METRICS)) {
+      out[`quality.${row}.${metric}`] = { label: `evaluation corpus, ${of}: ${m.label}`, item: m.item, role: 'accuracy' };
+    }
+    out[`quality.${row}.max_ms`] = { label: `evaluation corpus, ${of}: slowest answer`, item: 'P3-QUERY-4' };
+  }
+  return out;
+}
+
 /**
  * The figures the suite measures. The performance figures are statistics over many samples (percentiles, medians)
  * and the memory peak; the slowest of a handful (UI interactions, uploads) and the highest 500 ms CPU sample move
@@ -128,6 +157,7 @@ export const KNOWN_FIGURES: Readonly<Record<string, Known>> = {
   'alert.ServiceUnavailable.resolve_s': { label: 'ServiceUnavailable resolution delivered after recovery', item: 'MON-ALERTS-3' },
   'alert.HighQueryFailureRate.resolve_s': { label: 'HighQueryFailureRate resolution delivered after recovery', item: 'MON-ALERTS-4' },
   'soak.golden_accuracy': { label: 'golden answers correct after the soak', item: 'STAB-UX-3', role: 'accuracy' },
+  ...qualityFigures(),
 };
 
 export const REQUIRED_FIGURES = Object.keys(KNOWN_FIGURES).filter((k) => KNOWN_FIGURES[k]!.required);
@@ -447,25 +477,45 @@ export function decidePerformance(run: BaselineRun, lead = ''): Decision {
   return { status: 'passed', reason: `${lead}${compared.length} performance figures within ${ROLLBACK_DEGRADATION_PERCENT} % of the baseline ${against}${note}`, figures };
 }
 
-const ACCURACY = 'soak.golden_accuracy';
+/** `f` now against the baseline: `fact recall 4/7 (57 %) (baseline 7/7 (100 %))`. */
+const versus = (f: ItemFigure): string => `${labelOf(f.key)} ${formatValue(f.value, f.unit, f.of)} (baseline ${formatValue(f.baseline!.value, f.unit, f.of)})`;
 
-/** STAB-UX-3 "Query accuracy maintained": golden-answer accuracy not lower than the baseline's by more than one question. */
+/** The labels of `keys`, the evaluation corpus's many figures counted as one entry. */
+function named(keys: string[]): string {
+  const quality = keys.filter((k) => k.startsWith('quality.'));
+  return [...keys.filter((k) => !k.startsWith('quality.')).map(labelOf), ...(quality.length ? [`${quality.length} figures of the evaluation corpus (answer-quality spec)`] : [])].join(', ');
+}
+
+/**
+ * STAB-UX-3 "Query accuracy maintained": every accuracy figure – the golden answers after the soak, the evaluation
+ * corpus's retrieval, citation, fact, groundedness and refusal shares per question type – not lower than the
+ * baseline's by more than one question of its set (any drop when the figure has no count).
+ */
 export function decideAccuracy(run: BaselineRun, lead = ''): Decision {
   if (!run.previous) return notVerified(run.none ?? 'no baseline to compare with');
   const against = previousName(run.previous);
-  const now = run.record.figures[ACCURACY];
-  const before = run.previous.record.figures[ACCURACY];
-  if (!now) return notVerified(`${lead}this run measured no golden-answer accuracy (the soak did not run), so nothing is compared with the baseline`);
-  if (!before) return notVerified(`${lead}the baseline ${against} has no golden-answer accuracy (its soak did not run)`);
-  const figures = itemFigures(run, [ACCURACY]);
-  const of = now.of ?? before.of;
-  // One question of the current set; without a count any drop counts.
-  const tolerance = of ? 1 / of : 0;
-  const text = `${formatValue(now.value, now.unit, now.of)} correct (baseline ${formatValue(before.value, before.unit, before.of)})`;
-  if (before.value - now.value > tolerance + 1e-9) {
-    return { status: 'failed', reason: `${lead}golden answers after the soak: ${text}, lower than the baseline ${against} by more than one question`, figures };
+  const now = Object.keys(run.record.figures).filter(withRole('accuracy'));
+  const before = Object.keys(run.previous.record.figures).filter(withRole('accuracy'));
+  if (now.length === 0) return notVerified(`${lead}this run measured no answer accuracy (neither the soak's golden answers nor the evaluation corpus ran), so nothing is compared with the baseline`);
+  const compared = now.filter((k) => run.compared.has(k));
+  if (compared.length === 0) return notVerified(`${lead}the baseline ${against} has none of this run's accuracy figures (${named(now)})`);
+  const figures = itemFigures(run, compared);
+  const dropped = figures.filter((f) => {
+    const of = f.of ?? run.previous!.record.figures[f.key]!.of;
+    // One question of the current set; without a count any drop counts.
+    return f.baseline!.value - (f.value as number) > (of ? 1 / of : 0) + 1e-9;
+  });
+  if (dropped.length > 0) {
+    return { status: 'failed', reason: `${lead}lower than the baseline ${against} by more than one question: ${dropped.map(versus).join('; ')}`, figures };
   }
-  return { status: 'passed', reason: `${lead}golden answers after the soak: ${text}, not lower than the baseline ${against} by more than one question`, figures };
+  const missing = before.filter((k) => !run.record.figures[k]);
+  if (missing.length > 0) {
+    return { status: 'not_verified', reason: `${lead}${compared.length} accuracy figures not lower than the baseline ${against}, but not measured in this run: ${named(missing)}`, figures };
+  }
+  const shown = compared.length === 1 ? versus(figures[0]!) : `${compared.length} accuracy figures (${named(compared)})`;
+  const added = now.filter((k) => !run.compared.has(k));
+  const note = added.length ? `; not in the baseline, so compared from the next release on: ${named(added)}` : '';
+  return { status: 'passed', reason: `${lead}${shown} not lower than the baseline ${against} by more than one question${note}`, figures };
 }
 
 /** The items of the checklist the gate decides from the baseline, and how. */

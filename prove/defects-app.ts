@@ -14,6 +14,105 @@ import { defectiveBackend } from './builds.ts';
 /** Items that fail when queries stop being answered correctly from the planted documents. */
 const QUERY_ITEMS = ['P3-QUERY-1', 'P3-QUERY-2', 'P3-QUERY-3', 'P3-QUERY-4'];
 
+/**
+ * Items that may fail with a quality defect besides the metric it moves: the other answer-checking lines of the
+ * integration project (chat, searchability, load, settings and restart checks ask questions and look at the
+ * answer's sources) and STAB-UX-3, which compares the evaluation figures with the previous release's baseline.
+ */
+const ANSWER_ITEMS = ['P3-QUERY-1', 'P3-UPLOAD-5', 'P3-LOAD-2', 'P3-LOAD-3', 'P3-BENCH-1', 'P3-BENCH-2', 'P3-INTEG-3', 'P3-INTEG-4', 'STAB-UX-3'];
+
+/**
+ * Answer-quality defects: each moves the metrics its comment names below their thresholds in the answer-quality spec
+ * (tests/30-integration/answer-quality.spec.ts, checks/quality.ts), which decides P3-QUERY-3 and P3-QUERY-4.
+ */
+const QUALITY_DEFECTS: Defect[] = [
+  {
+    id: 'app-retrieval-random',
+    title: 'defective build: retrieval ignores the question (candidate chunks in random order, similarity threshold skipped)',
+    expect: ['P3-QUERY-3', 'P3-QUERY-4'],
+    // The model gets unrelated passages: it says it found nothing (hit@k, MRR and fact recall collapse), and
+    // every other check that asks a question fails with it; a similarity threshold of 1 no longer empties the sources.
+    mayAlsoFail: ANSWER_ITEMS,
+    projects: ['integration'],
+    apply: defectiveBackend('app-retrieval-random', [
+      {
+        name: 'rankCandidates: random order, no threshold',
+        find: '  for (const h of [...ranked].sort((a, b) => a.distance - b.distance)) {\n    if (1 - h.distance < threshold) break;\n',
+        replace: '  for (const h of [...ranked].sort(() => Math.random() - 0.5)) {\n',
+      },
+    ]),
+  },
+  {
+    id: 'app-citations-first-doc',
+    title: 'defective build: every source of an answer is attributed to the document of its first source (multi-document answers cite the wrong document)',
+    expect: ['P3-QUERY-3', 'P3-QUERY-4'],
+    // Only answers drawing on several documents change: comparison and combined questions. Their second side's
+    // excerpt is attributed to a document that does not contain it (citation precision, verbatim), and the
+    // second document is never cited (a comparison's document recall).
+    mayAlsoFail: ANSWER_ITEMS,
+    projects: ['integration'],
+    apply: defectiveBackend('app-citations-first-doc', [
+      {
+        name: 'query sources: doc_id/title of the first cited chunk',
+        find: 'sources: cited.map((c) => ({ doc_id: c.doc.doc_id, title: c.doc.title, score:',
+        replace: 'sources: cited.map((c) => ({ doc_id: cited[0].doc.doc_id, title: cited[0].doc.title, score:',
+      },
+    ]),
+  },
+  {
+    id: 'app-invented-fact',
+    title: 'defective build: every answer ends with a sentence no document says (a name and a year invented by a prompt-template leftover)',
+    expect: ['P3-QUERY-3'],
+    // The facts asked for are still stated and the sources are right: only groundedness drops. The query
+    // section's own checks (P3-QUERY-3 with P3-QUERY-4) may see the added sentence too.
+    mayAlsoFail: ['P3-QUERY-4', ...ANSWER_ITEMS],
+    projects: ['integration'],
+    apply: defectiveBackend('app-invented-fact', [
+      {
+        name: 'query answer: invented sentence appended',
+        find: '      answer,\n      sources: cited.map((c) =>',
+        replace: '      answer: cited.length ? `${answer} This was confirmed in 1987 by the Harwick county survey.` : answer,\n      sources: cited.map((c) =>',
+      },
+    ]),
+  },
+  {
+    id: 'app-answers-unanswerable',
+    title: 'defective build: when the model finds no answer, the backend answers with the best-matching passage and cites it (never "not found")',
+    expect: ['P3-QUERY-4'],
+    // Unanswerable questions get a confident answer with a source (refusal correctness); answerable ones are unchanged.
+    mayAlsoFail: ['P3-QUERY-3', ...ANSWER_ITEMS],
+    projects: ['integration'],
+    apply: defectiveBackend('app-answers-unanswerable', [
+      {
+        name: 'query: a refused answer replaced by the best passage',
+        find: '    const cited = isRefusal(answer) ? [] : supportingChunks(answer, chosen);\n',
+        replace: '    const cited = isRefusal(answer) ? chosen.slice(0, 1) : supportingChunks(answer, chosen);\n',
+      },
+      {
+        name: 'query answer: the best passage instead of the refusal',
+        find: '      answer,\n      sources: cited.map((c) =>',
+        replace: '      answer: isRefusal(answer) ? `According to ${chosen[0].doc.title}: ${excerptOf(chosen[0].text, question)}` : answer,\n      sources: cited.map((c) =>',
+      },
+    ]),
+  },
+  {
+    id: 'app-distractors-first',
+    title: 'defective build: the retrieved passages are used weakest first (the ranking reversed after the threshold), so distractors fill the context',
+    expect: ['P3-QUERY-3'],
+    // The expected documents come late or not at all (hit@k, MRR); the model, given distractors, often says it
+    // found nothing, so fact recall (P3-QUERY-4) drops as well.
+    mayAlsoFail: ['P3-QUERY-4', ...ANSWER_ITEMS],
+    projects: ['integration'],
+    apply: defectiveBackend('app-distractors-first', [
+      {
+        name: 'rankCandidates: reversed',
+        find: '    if (out.length >= maxChunks * 3) break;\n  }\n  return out;\n',
+        replace: '    if (out.length >= maxChunks * 3) break;\n  }\n  return out.reverse();\n',
+      },
+    ]),
+  },
+];
+
 export const APP_DEFECTS: Defect[] = [
   {
     id: 'app-query-slow-3s',
@@ -41,8 +140,9 @@ export const APP_DEFECTS: Defect[] = [
     apply: defectiveBackend('app-ws-no-completed', [
       {
         name: 'pipeline emit: completed events not published',
-        find: '    this.hub.publish({ task_id: doc.task_id, filename: doc.title, status, progress, message: message2, error, doc_id: doc.doc_id, timestamp });\n',
-        replace: '    if (status !== "completed") this.hub.publish({ task_id: doc.task_id, filename: doc.title, status, progress, message: message2, error, doc_id: doc.doc_id, timestamp });\n',
+        // Up to the fields esbuild may rename (message2, error2) when another module declares the same name.
+        find: '    this.hub.publish({ task_id: doc.task_id, filename: doc.title, status, progress,',
+        replace: '    if (status !== "completed") this.hub.publish({ task_id: doc.task_id, filename: doc.title, status, progress,',
       },
     ]),
   },
@@ -73,9 +173,9 @@ export const APP_DEFECTS: Defect[] = [
     apply: defectiveBackend('app-wrong-citations', [
       {
         name: 'query sources: doc_id/title of the next completed document',
-        find: 'sources: chosen.map((c) => ({ doc_id: c.doc.doc_id, title: c.doc.title, score:',
+        find: 'sources: cited.map((c) => ({ doc_id: c.doc.doc_id, title: c.doc.title, score:',
         replace:
-          'sources: chosen.map((c) => ({ ...(() => { const l = [...completed.values()]; const d = l[(l.indexOf(c.doc) + 1) % l.length] ?? c.doc; return { doc_id: d.doc_id, title: d.title }; })(), score:',
+          'sources: cited.map((c) => ({ ...(() => { const l = [...completed.values()]; const d = l[(l.indexOf(c.doc) + 1) % l.length] ?? c.doc; return { doc_id: d.doc_id, title: d.title }; })(), score:',
       },
     ]),
   },
@@ -146,4 +246,5 @@ export const APP_DEFECTS: Defect[] = [
       },
     ]),
   },
+  ...QUALITY_DEFECTS,
 ];

@@ -169,7 +169,37 @@ export function splitPrompt(messages: ChatMessage[]): { question: string; contex
   return { question: question.trim(), context: others.join('\n') };
 }
 
-/** Composes an answer only from sentences of the supplied context, verbatim. */
+/** Words that say what to do with the answer rather than what it is about ("Summarize…", "Compare…"). */
+const INSTRUCTION_WORDS = new Set(
+  'summarize summarise summary overview compare comparison describe explain known difference between number'.split(' ').map(stem),
+);
+
+/** The question's names: capitalised words after its first word, and numbers of three or more characters. */
+export function namesOf(question: string): string[] {
+  const tokens = question.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [];
+  return [...new Set(tokens.filter((t, i) => (i > 0 && /^\p{Lu}/u.test(t) && t.length > 1) || (/\p{N}/u.test(t) && t.length >= 3)))];
+}
+
+/** A title line ("Marrowby Canal Survey"), a Markdown heading or a source label: not an answer sentence. */
+function isHeading(s: string): boolean {
+  if (/^#/.test(s) || /^\[source\s+\d+/i.test(s) || DOC_LIST_HEADER.test(s) || /^[-*]\s/.test(s)) return true;
+  const ws = s.match(/[\p{L}\p{N}]+/gu) ?? [];
+  return !/[.!?:]$/.test(s) && !s.includes(',') && ws.length > 0 && ws.every((w) => /^[\p{Lu}\p{N}]/u.test(w));
+}
+
+/** Share of the question's content terms the answer must carry; below it the context does not answer the question. */
+export const MIN_COVERAGE = 0.5;
+export const NOT_FOUND = "I couldn't find information about that in the provided context.";
+
+/**
+ * Composes an answer only from sentences of the supplied context, verbatim, as an instruction-following model
+ * told to answer from the context or say it could not find the answer would: a name or number the question asks
+ * about that the context never mentions, or a context that covers less than half of the question's content words,
+ * gets a refusal (so do answers no sentence of the context contributes to). Otherwise the sentences that cover the question's words (greedily, the most new words first;
+ * only sentences about the question's names when it has any, then one hop to the names those sentences bring in),
+ * topped up to three with sentences sharing two or
+ * more of its words, in their order in the context.
+ */
 export function answer(messages: ChatMessage[]): string {
   const { question, context } = splitPrompt(messages);
   const all = messages.map((m) => m.content ?? '').join('\n');
@@ -179,29 +209,51 @@ export function answer(messages: ChatMessage[]): string {
     return `The following documents are available: ${docs.join(', ')}.`;
   }
   const ctx = contextOf(context);
-  const candidates = sentences(ctx).filter(
-    (s) => !/^\[source\s+\d+/i.test(s) && !DOC_LIST_HEADER.test(s) && !/^[-*]\s/.test(s) && words(s).length > 0,
-  );
+  const candidates = sentences(ctx).filter((s) => !isHeading(s) && words(s).length > 0);
   if (!question) return 'Please ask a question.';
   if (candidates.length === 0) {
     return "I don't have any context to answer that question.";
   }
-  const q = new Set(terms(question));
+  const contextWords = new Set(words(ctx));
+  const absent = namesOf(question).filter((n) => !contextWords.has(n.toLowerCase()));
+  if (absent.length > 0) return `I couldn't find information about ${absent.join(', ')} in the provided context.`;
+  const q = new Set(terms(question).filter((t) => !INSTRUCTION_WORDS.has(t)));
+  const contextTerms = new Set(terms(ctx));
+  if (q.size === 0 || [...q].filter((t) => contextTerms.has(t)).length / q.size < MIN_COVERAGE) return NOT_FOUND;
+  const names = new Set(namesOf(question).map((n) => stem(n.toLowerCase())));
   const scored = candidates.map((s, i) => {
     const ts = new Set(terms(s));
-    let overlap = 0;
-    for (const t of q) if (ts.has(t)) overlap++;
-    return { s, i, score: overlap / Math.sqrt(ts.size + 1) };
+    const hits = [...q].filter((t) => ts.has(t));
+    return { s, i, ts, hits, score: hits.length / Math.sqrt(ts.size + 1) };
   });
-  const best = scored.filter((x) => x.score > 0).sort((a, b) => b.score - a.score || a.i - b.i);
-  if (best.length === 0) {
-    return "I couldn't find information about that in the provided context.";
+  type Scored = (typeof scored)[number];
+  // Names that only a heading carries ("Returns Policy of the Example Shop") say which document, not which sentence.
+  const named = (x: Scored) => [...names].some((n) => x.ts.has(n));
+  const inSentences = scored.some(named);
+  const about = (x: Scored) => names.size === 0 || !inSentences || named(x);
+  const chosen: Scored[] = [];
+  const covered = new Set<string>();
+  const gain = (x: Scored) => x.hits.filter((t) => !covered.has(t)).length;
+  const cover = () => {
+    while (chosen.length < 3) {
+      const next = scored
+        .filter((x) => about(x) && !chosen.some((c) => c.s === x.s) && gain(x) > 0)
+        .sort((a, b) => gain(b) - gain(a) || b.hits.length - a.hits.length || b.score - a.score || a.i - b.i)[0];
+      if (!next) return;
+      chosen.push(next);
+      next.hits.forEach((t) => covered.add(t));
+    }
+  };
+  cover();
+  // One hop, as for "the engineer of the canal the trust restored": the names the chosen sentences bring in.
+  if (chosen.length > 0 && covered.size < q.size) {
+    for (const c of chosen) for (const n of namesOf(`. ${c.s}`)) names.add(stem(n.toLowerCase()));
+    cover();
   }
-  const chosen: typeof best = [];
-  for (const x of best) {
-    if (chosen.some((c) => c.s === x.s)) continue;
-    chosen.push(x);
-    if (chosen.length === 3) break;
+  if (chosen.length === 0) return NOT_FOUND;
+  for (const x of scored.filter(about).sort((a, b) => b.hits.length - a.hits.length || b.score - a.score || a.i - b.i)) {
+    if (chosen.length >= 3) break;
+    if (x.hits.length >= 2 && !chosen.some((c) => c.s === x.s)) chosen.push(x);
   }
   chosen.sort((a, b) => a.i - b.i);
   return chosen.map((x) => x.s).join(' ');
