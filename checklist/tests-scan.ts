@@ -39,6 +39,8 @@ export interface ScannedTest extends TestRef {
   /** 1-based line of the `test(...)` call (for messages; not recorded in checklist.yaml). */
   line: number;
   ids: string[];
+  /** Declared with test.skip / test.fixme: it runs nothing. */
+  skipped?: true;
 }
 
 export interface TestsScan {
@@ -200,8 +202,8 @@ function evaluateCall(e: TS.CallExpression, scope: Scope): Value {
     return Array.isArray(v) ? v : [UNKNOWN];
   });
   const callee = unwrap(e.expression);
+  if (declaresIds(e, scope.module)) return detailsOf(args());
   if (ts.isIdentifier(callee)) {
-    if (scope.module.verifiesNames.has(callee.text)) return detailsOf(args());
     if (callee.text === 'String') return isPrimitive(args()[0] ?? UNKNOWN) ? String(args()[0]) : UNKNOWN;
     if (callee.text === 'Number') return isPrimitive(args()[0] ?? UNKNOWN) ? Number(args()[0]) : UNKNOWN;
     return UNKNOWN;
@@ -220,6 +222,13 @@ function evaluateCall(e: TS.CallExpression, scope: Scope): Value {
   if (Array.isArray(target)) return arrayMethod(target, name, args());
   if (typeof target === 'string' && (name === 'toUpperCase' || name === 'toLowerCase' || name === 'trim')) return target[name]();
   return UNKNOWN;
+}
+
+/** A call that declares checklist IDs: `verifies(...)`, or `verifies.smoke(...)` (the same IDs, tagged for the smoke profile). */
+function declaresIds(e: TS.CallExpression, module: Module): boolean {
+  const callee = unwrap(e.expression);
+  if (ts.isIdentifier(callee)) return module.verifiesNames.has(callee.text);
+  return ts.isPropertyAccessExpression(callee) && callee.name.text === 'smoke' && ts.isIdentifier(callee.expression) && module.verifiesNames.has(callee.expression.text);
 }
 
 /** What `verifies(...ids)` returns (fixtures/checklist.ts): tags and checklist annotations. */
@@ -363,12 +372,15 @@ class Module {
   readonly scope: Scope;
   /** Local names of Playwright's `test` (`import { test as setup }`, `const t = test.extend(...)`). */
   readonly testNames = new Set(['test']);
-  /** Local names of fixtures/checklist.ts's `verifies`. */
-  readonly verifiesNames = new Set(['verifies']);
+  /** Local names of the function that declares a test's checklist IDs: fixtures/checklist.ts's `verifies` (or the loader's marker). */
+  readonly verifiesNames: Set<string>;
+  /** Local names of node:test's `describe` (the unit tests'; Playwright's is `test.describe`). */
+  readonly describeNames = new Set<string>();
   private readonly exports = new Map<string, () => Value>();
   private readonly starExports: string[] = [];
 
   constructor(readonly path: string, readonly sf: TS.SourceFile, private readonly loader: Loader) {
+    this.verifiesNames = new Set([loader.marker]);
     this.scope = new Scope(this);
     defineStatements(sf.statements, this.scope);
     for (const s of sf.statements) this.collectImportsAndExports(s);
@@ -401,7 +413,8 @@ class Module {
           const remote = (el.propertyName ?? el.name).text;
           this.scope.define(el.name.text, () => this.loader.importValue(this.path, spec, remote));
           if (remote === 'test') this.testNames.add(el.name.text);
-          if (remote === 'verifies') this.verifiesNames.add(el.name.text);
+          if (remote === this.loader.marker) this.verifiesNames.add(el.name.text);
+          if (remote === 'describe' && spec === 'node:test') this.describeNames.add(el.name.text);
         }
       }
     } else if (ts.isExportDeclaration(s)) {
@@ -453,6 +466,9 @@ function defineStatements(statements: readonly TS.Statement[], scope: Scope): vo
 
 class Loader {
   private readonly modules = new Map<string, Module | undefined>();
+
+  /** `marker`: the name of the function whose arguments are a test's checklist IDs. */
+  constructor(readonly marker: string) {}
 
   /** A file of the repository as a module; sources given as text (unit tests) take precedence over the disk. */
   module(path: string, text?: string): Module | undefined {
@@ -514,7 +530,7 @@ function annotationIds(v: Value): string[] | undefined {
 function idsOf(node: TS.Expression, scope: Scope): Ids {
   const e = unwrap(node);
   const sf = scope.module.sf;
-  if (ts.isCallExpression(e) && ts.isIdentifier(e.expression) && scope.module.verifiesNames.has(e.expression.text)) {
+  if (ts.isCallExpression(e) && declaresIds(e, scope.module)) {
     let out: Ids = NO_IDS;
     for (const arg of e.arguments) {
       if (ts.isSpreadElement(arg)) {
@@ -570,9 +586,10 @@ function callKind(e: TS.CallExpression, module: Module): CallKind {
     chain.unshift(x.name.text);
     x = x.expression;
   }
-  if (!ts.isIdentifier(x) || !module.testNames.has(x.text)) return 'other';
   const args = e.arguments;
   const body = args[args.length - 1];
+  if (ts.isIdentifier(x) && module.describeNames.has(x.text) && chain.every((m) => ['only', 'skip', 'todo'].includes(m))) return isFunctionNode(body) && args.length >= 2 ? 'describe' : 'other';
+  if (!ts.isIdentifier(x) || !module.testNames.has(x.text)) return 'other';
   if (chain[0] === 'describe' && chain.slice(1).every((m) => ['only', 'skip', 'fixme', 'serial', 'parallel'].includes(m))) return isFunctionNode(body) ? 'describe' : 'other';
   // test(title, [details], body) and test.only/skip/fixme/fail(title, ...); test.skip(condition, reason) is a run-time skip.
   const modifiers = chain.every((m) => ['only', 'skip', 'fixme', 'fail'].includes(m));
@@ -668,6 +685,7 @@ class Walker {
     }
     const test: ScannedTest = { file: this.file, line, title, ids: ids.ids };
     if (ids.pattern || parts.some((p) => p.pattern)) test.pattern = true;
+    if (ts.isPropertyAccessExpression(node.expression) && ['skip', 'fixme'].includes(node.expression.name.text)) test.skipped = true;
     this.tests.push(test);
   }
 }
@@ -701,10 +719,11 @@ function repoPath(abs: string): string {
 
 /**
  * Scans sources given as text (`path` is where the file would live, for its imports and its name in the
- * result): the unit tests' entry point, and what scanTests does per file.
+ * result): the unit tests' entry point, and what scanTests does per file. `marker` names the function whose
+ * arguments are a test's checklist IDs: `verifies` in the specs, `canFail` in the unit tests (prove/can-fail.ts).
  */
-export function scanSources(sources: Array<{ path: string; text?: string }>): TestsScan {
-  const loader = new Loader();
+export function scanSources(sources: Array<{ path: string; text?: string }>, marker = 'verifies'): TestsScan {
+  const loader = new Loader(marker);
   const scan: TestsScan = { tests: [], literals: [], problems: [] };
   for (const { path, text } of sources) {
     const module = loader.module(path, text);

@@ -1,10 +1,11 @@
 /**
  * The integration specs' decisions on the API's answers, pure (unit-tested with bad inputs in
  * selftest/api.test.ts): does an answer state a fact, is a source attributed truthfully, did a document's
- * progress events arrive in order, does an error name its field. The answers come from the client in
+ * progress events arrive in order, does an error answer carry a message, does it name its field. The answers come from the client in
  * lib/rag-api.ts; `attribution` alone asks it something (which cited documents exist) before deciding.
  */
-import { TERMINAL, type DocStatus, type ProgressEvent, type QueryResult, type RagApi } from '../lib/rag-api.ts';
+import { TERMINAL, type DocStatus, type DocumentInfo, type ProgressEvent, type QueryResult, type RagApi, type UploadFile } from '../lib/rag-api.ts';
+import { schemaErrors } from '../lib/schemas.ts';
 
 /** Collapses whitespace, lower-cases and drops thousands separators, so "4,210  Tonnes" matches "4210 tonnes". */
 export function normalizeForFacts(s: string): string {
@@ -100,6 +101,33 @@ export function attributionProblems(result: QueryResult, exp: AttributionExpecta
     if (!containsFact(result.answer, f)) problems.push(`the answer does not state "${f}"`);
   }
   return { problems, unverifiableExcerpts };
+}
+
+/** P3-UPLOAD-2: the uploaded file is in the document list (`where`) under its file name, as text, with its byte count. */
+export function listedUploadProblems(listed: Pick<DocumentInfo, 'doc_id' | 'title' | 'file_type' | 'file_size'> | undefined, file: Pick<UploadFile, 'filename' | 'content'>, where: string): string[] {
+  if (!listed) return [`${file.filename} is not in ${where}`];
+  const size = Buffer.byteLength(file.content);
+  return [
+    ...(listed.title === file.filename ? [] : [`${listed.doc_id} is listed as "${listed.title}", not under its file name ${file.filename}`]),
+    ...(/txt|text/.test(listed.file_type) ? [] : [`${file.filename} is listed with file_type "${listed.file_type}", not as text`]),
+    ...(listed.file_size === size ? [] : [`${file.filename} is listed with file_size ${listed.file_size}, but ${size} bytes were uploaded`]),
+  ];
+}
+
+/**
+ * P3-INTEG-4: a malformed request's answer has one of the `want` statuses and a JSON body with a message (the error
+ * contract, lib/schemas/error.schema.json); what is wrong with it, or undefined.
+ */
+export function errorAnswerProblem(what: string, want: readonly number[], status: number, body: string): string | undefined {
+  if (!want.includes(status)) return `${what}: expected ${want.join('/')}, got ${status}: ${body.slice(0, 200)}`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return `${what}: ${status} without a JSON body: ${body.slice(0, 200)}`;
+  }
+  const errs = schemaErrors('error', parsed);
+  return errs ? `${what}: ${status} body lacks a message: ${errs}` : undefined;
 }
 
 /** Whether an error body names the offending field (e.g. a 400 for an out-of-range setting). */

@@ -5,7 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chmod, getEnv, replaceIn, run, setEnv } from './mutate.ts';
+import { chmod, getEnv, pathOf, replaceIn, run, setEnv } from './mutate.ts';
 
 export interface Defect {
   id: string;
@@ -167,7 +167,7 @@ export const CONFIG_DEFECTS: Defect[] = [
     expect: ['PRE-TLS-4'],
     projects: ['prerequisites'],
     apply: (d) =>
-      run(d, 'sh', ['-c', 'openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null -subj "/CN=RAG Staging Root CA" -days 3650 -out ssl/staging-ca.crt 2>/dev/null && cat ssl/server.crt ssl/staging-ca.crt > ssl/chain.pem && rm ssl/staging-ca.crt']),
+      run(d, 'sh', ['-c', `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null -subj "/CN=RAG Staging Root CA" -days 3650 -out ssl/staging-ca.crt 2>/dev/null && cat ${pathOf('ssl/server.crt')} ssl/staging-ca.crt > ${pathOf('ssl/chain.pem')} && rm ssl/staging-ca.crt`]),
   },
   // --- rollback ---
   {
@@ -280,6 +280,17 @@ export const CONFIG_DEFECTS: Defect[] = [
     id: 'query-failure-alert-50',
     title: 'query failure alert at 50 % instead of 5 %',
   }),
+  {
+    // A rule file renamed (or never committed) while prometheus.yml still lists it: Prometheus starts and silently
+    // loads no rules from it (a name without a wildcard that matches nothing is no error to it), promtool refuses the
+    // configuration. The rules that do exist load as before.
+    id: 'prometheus-rule-file-missing',
+    title: 'prometheus.yml lists rules/rag-recording.yml, which does not exist',
+    // PRE-SVCCONF-2 runs the same `promtool check config` on the same file.
+    expect: ['PRE-MONSTACK-1', 'PRE-SVCCONF-2'],
+    projects: ['prerequisites'],
+    apply: (d) => replaceIn(d, 'monitoring/prometheus/prometheus.yml', /^rule_files:\n/m, 'rule_files:\n  - rules/rag-recording.yml\n'),
+  },
   {
     id: 'no-webhook-receiver',
     title: 'Alertmanager has no webhook receiver',

@@ -5,12 +5,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { attributionProblems, containsFact, eventOrderProblems, excerptOccursVerbatim, namesField } from '../checks/answers.ts';
+import { attributionProblems, containsFact, errorAnswerProblem, eventOrderProblems, excerptOccursVerbatim, listedUploadProblems, namesField } from '../checks/answers.ts';
 import { healthAnswerProblems } from '../core/contract.ts';
 import { newRunMarker, type ProgressEvent, type QueryResult } from '../lib/rag-api.ts';
 import { spkiPin } from '../fixtures/browser.ts';
 import { plantedDocuments, QUESTIONS } from '../fixtures/documents/index.ts';
 import { schemaErrors } from '../lib/schemas.ts';
+import { canFail } from './helpers.ts';
 
 const ev = (status: ProgressEvent['status'], progress: number, s: number, doc = 'd1'): ProgressEvent => ({
   task_id: 't1', filename: 'a.txt', status, progress, message: '', error: status === 'failed' ? 'boom' : null, doc_id: doc,
@@ -22,7 +23,7 @@ test('events in order: a complete, ordered sequence passes', () => {
   assert.deepEqual(eventOrderProblems(good), []);
 });
 
-test('events in order: each kind of disorder is caught', () => {
+test('events in order: each kind of disorder is caught', canFail('P3-INTEG-1'), () => {
   assert.match(eventOrderProblems([]).join(), /no progress events/);
   assert.match(eventOrderProblems(good.slice(0, -1)).join(), /last event is "indexing"/);
   assert.match(eventOrderProblems([good[0]!, good[2]!, good[1]!, good[5]!]).join(), /went back from processing/);
@@ -45,7 +46,7 @@ test('excerpt occurs verbatim: exact slices pass, paraphrases and empty excerpts
   assert.equal(excerptOccursVerbatim('   ', text), false);
 });
 
-test('facts: case, spacing and thousands separators are ignored; different numbers are not', () => {
+test('facts: case, spacing and thousands separators are ignored; different numbers are not', canFail('P3-QUERY-1'), () => {
   assert.equal(containsFact('They harvested 4,210  Tonnes of apples', '4210 tonnes'), true);
   assert.equal(containsFact('MAREN TOLLIVER built it', 'Maren Tolliver'), true);
   assert.equal(containsFact('41.5 metres', '41 metres'), false);
@@ -53,7 +54,7 @@ test('facts: case, spacing and thousands separators are ignored; different numbe
   assert.equal(containsFact('anything', ''), false);
 });
 
-test('attribution: a correct answer passes; each kind of wrong attribution is caught', () => {
+test('attribution: a correct answer passes; each kind of wrong attribution is caught', canFail('P3-QUERY-2', 'P3-QUERY-3', 'P3-QUERY-4', 'P3-UPLOAD-5'), () => {
   const known = [{ doc_id: 'q', title: 'quillon.txt', text: 'The Quillon lighthouse was built in 1887 by Maren Tolliver.' }, { doc_id: 'h', title: 'hallam.txt', text: 'The Hallam lighthouse is 29 metres tall.' }];
   const ok: QueryResult = { answer: 'It was built in 1887 by Maren Tolliver.', sources: [{ doc_id: 'q', title: 'quillon.txt', score: 0.8, excerpt: 'built in 1887 by Maren Tolliver.' }], context_used: 1 };
   const exp = { known, existing: new Set(['q', 'h']), mustCite: ['q'], facts: ['Maren Tolliver'] };
@@ -74,10 +75,29 @@ test('attribution: a correct answer passes; each kind of wrong attribution is ca
   assert.equal(foreign.unverifiableExcerpts.length, 1, 'a source the suite did not plant is reported as not checkable, not passed silently');
 });
 
-test('a 400 names the field', () => {
+test('a 400 names the field', canFail('P3-INTEG-3'), () => {
   assert.equal(namesField('similarity_threshold must be between 0 and 1, got 1.5', 'similarity_threshold'), true);
   assert.equal(namesField('invalid settings', 'similarity_threshold'), false);
   assert.equal(namesField(undefined, 'chunk_size'), false);
+});
+
+test('an API upload: absent from the list, or listed under another name, type or size, fails', canFail('P3-UPLOAD-2'), () => {
+  const file = { filename: 'raggate-x-beacon.txt', content: 'Zanfield Beacon Notice\n' };
+  const listed = { doc_id: 'd1', title: 'raggate-x-beacon.txt', file_type: 'txt', file_size: 23 };
+  assert.deepEqual(listedUploadProblems(listed, file, 'GET /api/v1/documents'), []);
+  assert.deepEqual(listedUploadProblems(undefined, file, 'GET /api/v1/documents'), ['raggate-x-beacon.txt is not in GET /api/v1/documents']);
+  assert.deepEqual(listedUploadProblems({ ...listed, title: 'upload', file_type: 'application/octet-stream', file_size: 0 }, file, 'the list'), [
+    'd1 is listed as "upload", not under its file name raggate-x-beacon.txt',
+    'raggate-x-beacon.txt is listed with file_type "application/octet-stream", not as text',
+    'raggate-x-beacon.txt is listed with file_size 0, but 23 bytes were uploaded',
+  ]);
+});
+
+test('error answers: a wrong status, a body that is not JSON and a JSON body without a message each fail, naming the request', canFail('P3-INTEG-4'), () => {
+  assert.equal(errorAnswerProblem('malformed JSON to /query', [400], 400, '{"detail":"the body is not valid JSON"}'), undefined);
+  assert.equal(errorAnswerProblem('malformed JSON to /query', [400], 200, '{"answer":"no documents to search","sources":[]}'), 'malformed JSON to /query: expected 400, got 200: {"answer":"no documents to search","sources":[]}');
+  assert.equal(errorAnswerProblem('status of an unknown doc id', [404], 404, '<html>Not Found</html>'), 'status of an unknown doc id: 404 without a JSON body: <html>Not Found</html>');
+  assert.match(errorAnswerProblem('upload of a .exe', [415], 415, '{}') ?? '', /^upload of a \.exe: 415 body lacks a message: /);
 });
 
 test('run markers are unique and safe in file names', () => {
@@ -126,7 +146,7 @@ test('schemas: contract bodies pass, broken ones fail with a reason', () => {
   assert.notEqual(schemaErrors('upload', { documents: [] }), null, 'an upload that accepted nothing is not a success');
 });
 
-test('health answers: the reference\'s own pass, an empty object or body does not (prove:hostile ok-empty)', () => {
+test('health answers: the reference\'s own pass, an empty object or body does not (prove:hostile ok-empty)', canFail('P2-HEALTH-2', 'P2-HEALTH-4'), () => {
   // reference/deploy/nginx/conf.d/snippets/health.inc and reference/app/src/frontend/main.ts.
   assert.deepEqual(healthAnswerProblems('{"status":"healthy"}\n', 'Nginx /health'), []);
   assert.deepEqual(healthAnswerProblems(JSON.stringify({ status: 'ok', service: 'frontend', version: '1.0.0', timestamp: new Date().toISOString() }), '/_health'), []);
@@ -140,7 +160,7 @@ test('health answers: the reference\'s own pass, an empty object or body does no
   assert.equal(healthAnswerProblems('[]', 'Nginx /health').length, 1);
 });
 
-test('Ollama\'s /api/version: a version is required (an empty object is not Ollama)', () => {
+test('Ollama\'s /api/version: a version is required (an empty object is not Ollama)', canFail('PRE-OLLAMA-1', 'PRE-NETWORK-3'), () => {
   assert.equal(schemaErrors('ollama-version', { version: '0.5.7' }), null);
   assert.match(schemaErrors('ollama-version', {}) ?? '', /version/);
   assert.match(schemaErrors('ollama-version', { version: '' }) ?? '', /version/);

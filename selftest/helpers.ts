@@ -1,5 +1,16 @@
-/** Shared by the unit tests: how a failed assertion reads, and a TLS scan that finds nothing wrong. */
+/** Shared by the unit tests: how a failed assertion reads, a TLS scan that finds nothing wrong, the can-fail marker. */
+import type { TestOptions } from 'node:test';
 import type { TlsFindings } from '../checks/security.ts';
+
+/**
+ * Declares the checklist items a unit test turns red: the test gives the check that decides them in their spec a bad
+ * input and asserts the problem that names the cause – `test('…', canFail('PRE-TLS-3'), () => …)`. prove/can-fail.ts
+ * reads the IDs from the source (as the specs' verifies() is read) into checklist/can-fail.yaml; to node:test it is
+ * no option at all.
+ */
+export function canFail(..._ids: string[]): TestOptions {
+  return {};
+}
 
 /** The message of the error `f` throws – a failed assertion's, as the release manager reads it. Throws when `f` passes. */
 export function failureOf(f: () => void): string {

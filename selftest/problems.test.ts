@@ -12,7 +12,9 @@ import { expect as baseExpect } from '@playwright/test';
 import { REPO_ROOT } from '../core/paths.ts';
 import { groupProblems, listPlaces, shorten, splitSubject, summarizeProblems, SUMMARY_MAX_CHARS } from '../checks/problems.ts';
 import { gradeTls } from '../checks/security.ts';
-import { checkDaysLeft, whenExpires } from '../checks/tls.ts';
+import { checkDaysLeft, tlsFiles, whenExpires } from '../checks/tls.ts';
+import { resolveFiles } from '../checks/discover.ts';
+import { contractProfile } from '../core/profile.ts';
 import { matchers } from '../fixtures/matchers.ts';
 import { prepareHermeticDeployDir } from '../testcontainers/target.ts';
 import { failureOf, GOOD_TLS } from './helpers.ts';
@@ -107,9 +109,9 @@ describe('expiry in words (checks/tls.ts)', () => {
   test('PRE-TLS-3 on certificates past their end: "expired on D, N days ago"', () => {
     const dir = mkdtempSync(join(tmpdir(), 'problems-selftest-'));
     try {
-      const ssl = join(prepareHermeticDeployDir(join(dir, 'deploy')), 'ssl');
+      const deploy = prepareHermeticDeployDir(join(dir, 'deploy'));
       const later = new Date(Date.now() + 4000 * 86_400_000);
-      const c = checkDaysLeft(ssl, later);
+      const c = checkDaysLeft(deploy, tlsFiles(deploy, resolveFiles(deploy, contractProfile())), later);
       assert.ok(c.problems.length > 0);
       for (const p of c.problems) assert.match(p, /^ssl\/\S+.* expired on \d{4}-\d\d-\d\d, \d+ days ago; the checklist requires at least 90 days left \(renew it\)$/);
       for (const d of c.details) assert.match(d, /: expired \d{4}-\d\d-\d\d, \d+ days ago$/);

@@ -5,7 +5,7 @@
  * Live: reads the newest existing backup in backups/ only.
  */
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
-import { checkBackupManifest, listFiles } from '../../checks/backup.ts';
+import { checkBackedUp, checkBackupManifest, checkConfigBackedUp, listFiles } from '../../checks/backup.ts';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,10 +48,9 @@ test.describe.serial('Data backup', () => {
   test('existing document data backed up', verifies('P1-BACKUP-1'), async ({ target, evidence }, testInfo) => {
     if (!backupDir) return notVerified(testInfo, unavailable!);
     const src = listFiles(join(target.raw.deployDir!, 'data/documents'));
-    const got = listFiles(join(backupDir, 'data/documents'));
-    await evidence('documents', `${made ? `${made.output}\n` : ''}deployment data/documents: ${src.length} files\nbackup data/documents: ${got.length} files`);
-    expect(existsSync(join(backupDir, 'data/documents')), 'the backup has no data/documents').toBe(true);
-    if (made) expect(src.filter((f) => !got.includes(f))).toHaveNoProblems('documents in the deployment missing from the backup');
+    const c = checkBackedUp(target.raw.deployDir!, backupDir, 'data/documents', !!made);
+    await evidence('documents', `${made ? `${made.output}\n` : ''}${c.details.join('\n')}`);
+    expect(c.problems).toHaveNoProblems('documents of the deployment not in the backup');
     if (src.length === 0) annotate.info(testInfo, 'the deployment holds no documents yet; the backup\'s data/documents is empty like its source');
   });
 
@@ -60,18 +59,15 @@ test.describe.serial('Data backup', () => {
     const src = listFiles(join(target.raw.deployDir!, 'data/chroma'));
     const got = listFiles(join(backupDir, 'data/chroma'));
     await evidence('vector database', `deployment data/chroma: ${src.join(', ') || '(empty)'}\nbackup data/chroma: ${got.join(', ') || '(empty)'}`);
-    if (made) expect(src.filter((f) => !got.includes(f) && !/-journal$|-wal$|-shm$/.test(f))).toHaveNoProblems('vector database files missing from the backup');
-    expect(got.some((f) => /chroma\.sqlite3$/.test(f)) || src.length === 0, `the backup's data/chroma has no chroma.sqlite3 (files: ${got.join(', ') || 'none'})`).toBe(true);
+    expect(checkBackedUp(target.raw.deployDir!, backupDir, 'data/chroma', !!made).problems).toHaveNoProblems('vector database files not in the backup');
   });
 
   test('configuration files backed up (and no plaintext secrets in the backup)', verifies('P1-BACKUP-3'), async ({ evidence }, testInfo) => {
     if (!backupDir) return notVerified(testInfo, unavailable!);
     const files = listFiles(backupDir);
-    const need = ['config/docker-compose.production.yml', 'config/docker-compose.monitoring.yml', 'config/.env.production.template', 'config/nginx/nginx.conf', 'config/monitoring/prometheus/prometheus.yml', 'config/monitoring/alertmanager/alertmanager.yml'];
     const manifest = JSON.parse(readFileSync(join(backupDir, 'manifest.json'), 'utf8')) as { secrets?: string };
     await evidence('configuration in the backup', `${files.filter((f) => f.startsWith('config/')).join('\n')}\nsecrets: ${manifest.secrets}`);
-    expect(need.filter((f) => !files.includes(f))).toHaveNoProblems('configuration files missing from the backup');
-    expect(files.filter((f) => /(^|\/)\.env\.production$|\.key$/.test(f))).toHaveNoProblems('plaintext secrets (.env.production, private keys) in the backup');
+    expect(checkConfigBackedUp(files).problems).toHaveNoProblems('configuration backup');
   });
 
   test('backup integrity verified: restore.sh --verify-only and every checksum', verifies('P1-BACKUP-4'), async ({ target, evidence }, testInfo) => {

@@ -20,8 +20,9 @@ import { REPO_ROOT } from '../../core/paths.ts';
 import type { TargetView } from '../../testcontainers/view.ts';
 import type { Secrets } from '../../lib/secrets.ts';
 import * as T from '../../core/thresholds.ts';
-import { describeExit, describeFailures, k6Missing, metric, resultsAt, runK6, seedingFailure, type K6Run } from '../../lib/k6.ts';
+import { apiShapeEnv, describeExit, describeFailures, k6Missing, metric, resultsAt, runK6, seedingFailure, type K6Run } from '../../lib/k6.ts';
 import { ContainerSampler, mib, peaks, peakTotal, type ContainerSample } from '../../lib/containers.ts';
+import { loadResourceProblems, memoryProblems, searchableUploadsProblems, slowestInteractions, slowestUploadProblems, uiInteractionProblems, type EventTiming } from '../../checks/performance.ts';
 
 const LOAD_TEST_TIMEOUT_MS = 8 * 60_000;
 
@@ -56,7 +57,9 @@ function k6Env(target: TargetView, secrets: Secrets): Record<string, string | un
     HEALTH_URL: `${target.url('nginxHttp') ?? base}/health`,
     // Go (k6) reads extra root CAs from SSL_CERT_FILE: the private CA is trusted, verification stays on.
     SSL_CERT_FILE: base?.startsWith('https:') ? caFile : undefined,
-    API_KEY: secrets.get('API_SECRET_KEY'),
+    // The profile's routes, field names and auth scheme; API_KEY is the secret its scheme sends.
+    ...apiShapeEnv(target.profile.api, target.profile.auth),
+    API_KEY: secrets.get(target.profile.auth.secret),
     // Live mode: exactly the checklist's "10 concurrent queries", nothing beyond.
     QUERIES_PER_CLIENT: target.mode === 'live' ? '1' : undefined,
   };
@@ -108,8 +111,9 @@ function canRun(testInfo: TestInfo, target: TargetView, secrets: Secrets, script
     notVerified(testInfo, `${target.mode}: the target has no public (Nginx) URL; set RAG_BASE_URL`);
     return false;
   }
-  if (script !== 'health-basic' && !secrets.get('API_SECRET_KEY')) {
-    notVerified(testInfo, `${target.mode}: no API_SECRET_KEY (the .env.production is not readable here), so the load cannot upload its documents; set RAG_DEPLOY_DIR or RAG_ENV_FILE`);
+  const { auth } = target.profile;
+  if (script !== 'health-basic' && auth.scheme !== 'none' && !secrets.get(auth.secret)) {
+    notVerified(testInfo, `${target.mode}: no ${auth.secret} (the .env.production is not readable here), so the load cannot upload its documents; set RAG_DEPLOY_DIR or RAG_ENV_FILE`);
     return false;
   }
   return true;
@@ -196,7 +200,7 @@ test.describe('Performance Validation › Load Testing', () => {
     const searchable = metric(run, 'documents_searchable', 'count') ?? 0;
     const figure = `${searchable} of ${T.SIMULTANEOUS_UPLOADS} simultaneous uploads became searchable (slowest ${fmtMs(trend(run, 'upload_to_searchable', 'max'))}, limit ${T.MAX_UPLOAD_TO_SEARCHABLE_MS} ms): ${uploadOutcomes(run)}`;
     annotate.measured(testInfo, figure);
-    expect(searchable, figure).toBe(T.SIMULTANEOUS_UPLOADS);
+    expect(searchableUploadsProblems(searchable, uploadOutcomes(run))).toHaveNoProblems('simultaneous uploads not searchable');
     expect(run.exitCode, `${figure}; ${describeExit(run.exitCode)}${thresholdsLine(run)}`).toBe(0);
   });
 
@@ -232,13 +236,11 @@ test.describe('Performance Validation › Load Testing', () => {
       const rec = await load(script, target, secrets, testInfo);
       const why = unclean(script, rec.run);
       if (why) notLoads.push(why);
-      if (rec.samples.length === 0) problems.push(`${script}: no resource sample was taken (${rec.samplerErrors.slice(0, 3).join('; ') || 'Docker API not reachable'})`);
-      for (const p of peaks(rec.samples)) {
+      const per = peaks(rec.samples);
+      problems.push(...loadResourceProblems(script, per, rec.samples.length, rec.samplerErrors));
+      for (const p of per) {
         table.push(`${script.padEnd(14)} ${p.service.padEnd(18)} ${String(p.samples).padStart(7)}  ${mib(p.peakBytes).padStart(11)} / ${mib(p.limitBytes).padEnd(11)} ${(p.peakFraction * 100).toFixed(1).padStart(5)} %${p.limited ? ' (limit)' : ' (host)'}  ${p.peakCpuPercent === undefined ? '   n/a' : `${p.peakCpuPercent.toFixed(0).padStart(5)} %`}  ${String(p.restarts).padStart(8)}  ${p.oomKilled ? 'yes' : 'no'}`);
         if (p.peakCpuPercent !== undefined) cpuPeaks.push(p.peakCpuPercent);
-        if (p.stoppedDuringLoad) problems.push(`${script}: ${p.service} was not running during the load`);
-        if (p.restarts > 0) problems.push(`${script}: ${p.service} restarted ${p.restarts} time(s) during the load`);
-        if (p.oomKilled) problems.push(`${script}: ${p.service} was OOM-killed`);
       }
     }
     await testInfo.attach('resource usage during load', { body: table.join('\n'), contentType: 'text/plain' });
@@ -264,8 +266,7 @@ test.describe('Performance Validation › Performance Benchmarks', () => {
       annotate.figure(testInfo, { key: 'upload.searchable_p50_ms', value: trend(run, 'upload_to_searchable', 'med'), unit: 'ms', better: 'lower' });
       annotate.figure(testInfo, { key: 'upload.searchable_max_ms', value: max, unit: 'ms', better: 'lower' });
     }
-    expect(searchable, `${figure}: ${uploadOutcomes(run)}`).toBe(T.SIMULTANEOUS_UPLOADS);
-    expect(max ?? Infinity, figure).toBeLessThan(T.MAX_UPLOAD_TO_SEARCHABLE_MS);
+    expect([...searchableUploadsProblems(searchable, uploadOutcomes(run)), ...slowestUploadProblems(max)]).toHaveNoProblems(`upload benchmark (${figure})`);
   });
 
   test('complex queries are answered correctly in < 2 s (p95 under 10 concurrent clients)', verifies('P3-BENCH-2'), async ({ target, secrets }, testInfo) => {
@@ -339,18 +340,12 @@ test.describe('Performance Validation › Performance Benchmarks', () => {
       await page.screenshot({ path: testInfo.outputPath('ui.png') }).catch(() => undefined);
       await testInfo.attach('ui.png', { path: testInfo.outputPath('ui.png'), contentType: 'image/png' }).catch(() => undefined);
 
-      const entries = (await page.evaluate('window.__raggateEvents || []')) as EventEntry[];
+      const entries = (await page.evaluate('window.__raggateEvents || []')) as EventTiming[];
       const supported = (await page.evaluate(`PerformanceObserver.supportedEntryTypes.includes('event')`)) as boolean;
       if (!supported) return notVerified(testInfo, 'this browser has no Event Timing API (PerformanceObserver type "event")');
       if (performed.length === 0) return notVerified(testInfo, `the UI at ${base}/ offered none of the interactions the test knows (${skipped.join('; ')})`);
 
-      // One interaction = the entries sharing an interactionId; its latency is the longest of them.
-      const byInteraction = new Map<number, EventEntry>();
-      for (const e of entries.filter((x) => x.interactionId > 0)) {
-        const cur = byInteraction.get(e.interactionId);
-        if (!cur || e.duration > cur.duration) byInteraction.set(e.interactionId, e);
-      }
-      const worst = [...byInteraction.values()].sort((a, b) => b.duration - a.duration);
+      const worst = slowestInteractions(entries);
       const maxMs = worst[0]?.duration ?? 0;
       const report = [
         `interactions performed: ${performed.join(', ')}`,
@@ -363,7 +358,7 @@ test.describe('Performance Validation › Performance Benchmarks', () => {
       annotate.measured(testInfo, `${figure} over ${performed.length} interactions`);
       // Event Timing reports only interactions of 16 ms or more: none reported is recorded as 16 ms (an upper bound).
       annotate.figure(testInfo, { key: 'ui.interaction_max_ms', value: worst.length ? maxMs : 16, unit: 'ms', better: 'lower' });
-      expect(maxMs, `${figure}; the checklist allows < ${T.MAX_UI_INTERACTION_MS} ms\n${report}`).toBeLessThan(T.MAX_UI_INTERACTION_MS);
+      expect(uiInteractionProblems(worst)).toHaveNoProblems(`UI interactions of ${T.MAX_UI_INTERACTION_MS} ms or more (${figure})`, { evidence: 'UI interaction latency' });
     } finally {
       await browser.close();
     }
@@ -383,33 +378,22 @@ test.describe('Performance Validation › Performance Benchmarks', () => {
       hostMemory ||= rec.hostMemory;
     }
     expect(all.length, 'no memory sample was taken during the load (Docker API not reachable?)').toBeGreaterThan(0);
-    const limit = T.MAX_MEMORY_PERCENT_UNDER_LOAD / 100;
     const per = peaks(all).sort((a, b) => b.peakFraction - a.peakFraction);
     const total = peakTotal(all, T.RESOURCE_SAMPLE_INTERVAL_MS);
     const lines = per.map((p) => `${p.service.padEnd(18)} peak ${mib(p.peakBytes).padStart(11)} of ${mib(p.limitBytes)} ${p.limited ? '(its limit)' : '(host memory)'} = ${(p.peakFraction * 100).toFixed(1)} %`);
     const totalFraction = hostMemory ? total.bytes / hostMemory : 0;
     lines.push(`whole stack        peak ${mib(total.bytes).padStart(11)} of ${mib(hostMemory)} (host memory) = ${(totalFraction * 100).toFixed(1)} %`);
     await testInfo.attach('memory during load', { body: lines.join('\n'), contentType: 'text/plain' });
-    const over = per.filter((p) => p.peakFraction >= limit).map((p) => `${p.service} peaked at ${(p.peakFraction * 100).toFixed(1)} % of ${mib(p.limitBytes)} ${p.limited ? '(its limit)' : '(host memory)'}`);
-    if (totalFraction >= limit) over.push(`the whole stack peaked at ${(totalFraction * 100).toFixed(1)} % of the host's ${mib(hostMemory)}`);
     annotate.measured(testInfo, `highest: ${per[0]?.service} ${((per[0]?.peakFraction ?? 0) * 100).toFixed(1)} %; whole stack ${(totalFraction * 100).toFixed(1)} % of host memory`);
     // Memory under a load whose requests failed is not the memory of that load: recorded only after clean loads.
     if (notLoads.length === 0) annotate.figure(testInfo, { key: 'load.memory_peak_pct', value: per[0] ? per[0].peakFraction * 100 : undefined, unit: '%', better: 'lower' });
-    expect(over).toHaveNoProblems(`memory at or above ${T.MAX_MEMORY_PERCENT_UNDER_LOAD} % of what is available`, { evidence: 'memory during load' });
+    expect(memoryProblems(per, { fraction: totalFraction, hostBytes: hostMemory })).toHaveNoProblems(`memory at or above ${T.MAX_MEMORY_PERCENT_UNDER_LOAD} % of what is available`, { evidence: 'memory during load' });
     // Below the limit while the requests failed is not "below the limit under load".
     if (notLoads.length) return notVerified(testInfo, `memory stayed below ${T.MAX_MEMORY_PERCENT_UNDER_LOAD} %, but not under the checklist's load: ${notLoads.join('; ')} (those lines say why)`);
   });
 });
 
 // ---- browser helpers ------------------------------------------------------------------------------------
-
-interface EventEntry {
-  name: string;
-  duration: number;
-  interactionId: number;
-  target: string | null;
-  page: string;
-}
 
 /** Installed in every page before its scripts: records Event Timing entries, kept across page loads. */
 const EVENT_TIMING_OBSERVER = `(() => {

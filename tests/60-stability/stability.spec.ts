@@ -25,6 +25,8 @@ import { ContainerSampler } from '../../lib/containers.ts';
 import { RagApi } from '../../lib/rag-api.ts';
 import { soakSettings } from '../../core/config.ts';
 import { askGolden, goldenSet, leakVerdict, mixedLoad, resourceSample, type GoldenResult, type LeakVerdict, type LoadStats, type ResourceSample } from '../../checks/stability.ts';
+import { percentile, rotationProblems, soakHealthProblems, uiResponsivenessProblems, uploadRateProblems } from '../../checks/soak.ts';
+import { checkBackupContents } from '../../checks/backup.ts';
 
 interface SoakResult {
   settings: ReturnType<typeof soakSettings>;
@@ -49,15 +51,9 @@ function soakFile(target: TargetView): string {
   return join(SOAK_DIR, `soak-${target.raw.projectName ?? 'live'}-${process.ppid}.json`);
 }
 
-function pct(xs: number[], p: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-}
-
 async function runSoak(target: TargetView, http: HttpClient): Promise<SoakResult> {
   const settings = soakSettings();
-  const api = new RagApi(http, target.url('backend')!, target.apiKey());
+  const api = new RagApi(http, target.url('backend')!, target.apiKey(), target.profile.api);
   const marker = `soak${Date.now().toString(36)}`;
   const golden = goldenSet(marker);
   const up = await api.uploadText(golden.filename, golden.text);
@@ -162,10 +158,8 @@ test.describe('Stability soak', () => {
   test('every service stays running and healthy through the soak, without restarts', verifies('STAB-DAILY-1'), async ({ target, http, evidence }, testInfo) => {
     const r = await soak(target, http, testInfo);
     if (!r) return;
-    const bad = r.health.filter((h) => h.unhealthy.length > 0);
     await evidence('health over the soak', r.health.map((h) => `${new Date(h.t * 1000).toISOString()} ${h.unhealthy.join(', ') || 'all healthy'}`).join('\n') + `\nrestarts during the soak: ${JSON.stringify(r.restarts)}`);
-    expect(bad.map((h) => `${new Date(h.t * 1000).toISOString()}: ${h.unhealthy.join(', ')}`)).toHaveNoProblems('moments when a service was not running/healthy', { evidence: 'health over the soak' });
-    expect(Object.entries(r.restarts).filter(([, n]) => n > 0).map(([c, n]) => `${c} restarted ${n} time(s)`)).toHaveNoProblems('containers that restarted during the soak');
+    expect(soakHealthProblems(r.health, r.restarts)).toHaveNoProblems('services not running/healthy or restarted during the soak', { evidence: 'health over the soak' });
   });
 
   test('performance stays stable over the soak (last quarter within 50 % of the first)', verifies('STAB-DAILY-5'), async ({ target, http, evidence }, testInfo) => {
@@ -175,10 +169,10 @@ test.describe('Stability soak', () => {
     const degraded: string[] = [];
     for (const [kind, s] of Object.entries(r.load.requests)) {
       const q = Math.max(1, Math.floor(s.ms.length / 4));
-      const first = pct(s.ms.slice(0, q), 50);
-      const lastQ = pct(s.ms.slice(-q), 50);
+      const first = percentile(s.ms.slice(0, q), 50);
+      const lastQ = percentile(s.ms.slice(-q), 50);
       const change = ((lastQ - first) / first) * 100;
-      lines.push(`${kind}: ${s.ok} ok, ${s.failed} failed; median first quarter ${first.toFixed(1)} ms, last quarter ${lastQ.toFixed(1)} ms (${change >= 0 ? '+' : ''}${change.toFixed(0)} %), p95 ${pct(s.ms, 95).toFixed(1)} ms`);
+      lines.push(`${kind}: ${s.ok} ok, ${s.failed} failed; median first quarter ${first.toFixed(1)} ms, last quarter ${lastQ.toFixed(1)} ms (${change >= 0 ? '+' : ''}${change.toFixed(0)} %), p95 ${percentile(s.ms, 95).toFixed(1)} ms`);
       // Sub-10 ms medians move by scheduler noise on a shared machine: a degradation must also be 10 ms or more.
       if (change > T.ROLLBACK_DEGRADATION_PERCENT && lastQ - first >= 10) degraded.push(lines[lines.length - 1]!);
       if (s.failed > 0) degraded.push(`${kind}: ${s.failed} failed requests`);
@@ -191,10 +185,9 @@ test.describe('Stability soak', () => {
     const r = await soak(target, http, testInfo);
     if (!r) return;
     if (r.ui.ok + r.ui.failed === 0) return notVerified(testInfo, `${target.mode}: the frontend (3000) is not reachable from here; set RAG_FRONTEND_URL`);
-    const p95 = pct(r.ui.ms, 95);
-    await evidence('UI during the soak', `GET / on the frontend: ${r.ui.ok} ok, ${r.ui.failed} failed, p50 ${pct(r.ui.ms, 50).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms`);
-    expect(r.ui.failed, `${r.ui.failed} of ${r.ui.ok + r.ui.failed} UI requests failed during the soak (expected none)`).toBe(0);
-    expect(p95, `UI p95 during the soak should stay under ${T.MAX_UI_INTERACTION_MS} ms`).toBeLessThan(T.MAX_UI_INTERACTION_MS);
+    const p95 = percentile(r.ui.ms, 95);
+    await evidence('UI during the soak', `GET / on the frontend: ${r.ui.ok} ok, ${r.ui.failed} failed, p50 ${percentile(r.ui.ms, 50).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms`);
+    expect(uiResponsivenessProblems(r.ui)).toHaveNoProblems('UI responsiveness during the soak', { evidence: 'UI during the soak' });
   });
 
   test(`document upload success rate stays above ${T.MIN_UPLOAD_SUCCESS_PERCENT} % through the soak`, verifies('STAB-UX-2'), async ({ target, http, evidence }, testInfo) => {
@@ -203,8 +196,7 @@ test.describe('Stability soak', () => {
     const { attempted, succeeded, failures } = r.load.uploads;
     const rate = attempted ? (succeeded / attempted) * 100 : 0;
     await evidence('uploads during the soak', `${succeeded}/${attempted} uploaded, processed to completed and deleted (${rate.toFixed(1)} %)\n${failures.join('\n')}`);
-    expect(attempted, 'no upload was attempted during the soak').toBeGreaterThan(0);
-    expect(rate, `upload success rate ${rate.toFixed(1)} % (${succeeded}/${attempted}); failures: ${failures.slice(0, 5).join('; ')}`).toBeGreaterThan(T.MIN_UPLOAD_SUCCESS_PERCENT);
+    expect(uploadRateProblems(r.load.uploads)).toHaveNoProblems('document uploads during the soak', { evidence: 'uploads during the soak' });
   });
 
   test('golden questions are still answered correctly at the end of the soak', verifies('STAB-UX-3'), async ({ target, http, evidence }, testInfo) => {
@@ -242,14 +234,10 @@ test.describe('Logs and backups', () => {
       expect(`${debug.stdout}${debug.stderr}`, 'logrotate -d reported an error').not.toMatch(/^error:/m);
       const sizes = Object.fromEntries(nonEmpty.map((f) => [f, statSync(join(work, 'logs', f)).size]));
       const force = spawnSync(logrotate, ['-f', '-s', state, copyConf], { encoding: 'utf8' });
-      const after = ['nginx', 'app', 'monitoring'].flatMap((d) => (existsSync(join(work, 'logs', d)) ? readdirSync(join(work, 'logs', d)).map((f) => `${d}/${f}`) : []));
-      await evidence('logrotate -f on the copy', `exit ${force.status}\n${force.stdout}${force.stderr}\nbefore: ${JSON.stringify(sizes)}\nafter: ${after.map((f) => `${f} ${statSync(join(work, 'logs', f)).size}`).join(', ')}`);
+      const after = Object.fromEntries(['nginx', 'app', 'monitoring'].flatMap((d) => (existsSync(join(work, 'logs', d)) ? readdirSync(join(work, 'logs', d)).map((f) => [`${d}/${f}`, statSync(join(work, 'logs', d, f)).size]) : [])));
+      await evidence('logrotate -f on the copy', `exit ${force.status}\n${force.stdout}${force.stderr}\nbefore: ${JSON.stringify(sizes)}\nafter: ${Object.entries(after).map(([f, n]) => `${f} ${n}`).join(', ')}`);
       expect(force.status, `logrotate -f failed:\n${force.stderr.slice(-1500)}`).toBe(0);
-      for (const f of nonEmpty) {
-        const rotated = after.filter((a) => a !== f && a.startsWith(f));
-        expect(rotated.length, `${f} should have a rotated copy after logrotate -f (files: ${after.join(', ')})`).toBeGreaterThan(0);
-        expect(statSync(join(work, 'logs', f)).size, `${f} should be truncated after rotation (copytruncate)`).toBeLessThan(sizes[f]!);
-      }
+      expect(rotationProblems(sizes, after)).toHaveNoProblems('logs that logrotate -f did not rotate', { evidence: 'logrotate -f on the copy' });
       if (target.mode !== 'hermetic') {
         const installed = existsSync('/etc/logrotate.d') && readdirSync('/etc/logrotate.d').some((f) => readFileSync(join('/etc/logrotate.d', f), 'utf8').includes(join(deployDir, 'logs')));
         expect(installed, `no file in /etc/logrotate.d covers ${join(deployDir, 'logs')}: install logrotate/rag-system as its header says`).toBe(true);
@@ -273,11 +261,7 @@ test.describe('Logs and backups', () => {
       const verify = spawnSync('bash', [join(deployDir, 'scripts', 'restore.sh'), path!, deployDir, '--verify-only'], { encoding: 'utf8' });
       await evidence('backup.sh + restore.sh --verify-only', `${out}\nexit ${verify.status}\n${verify.stdout}${verify.stderr}`);
       expect(verify.status, `restore.sh --verify-only rejected a fresh backup:\n${verify.stderr}`).toBe(0);
-      const manifest = JSON.parse(readFileSync(join(path!, 'manifest.json'), 'utf8')) as { file_count: number; contents: string[] };
-      expect(manifest.contents, 'the backup should cover documents, the vector database, Redis and the configuration').toEqual(expect.arrayContaining(['data/documents', 'data/chroma', 'data/redis', 'config']));
-      expect(statSync(path!).mode & 0o077, 'the backup directory should be private (700)').toBe(0);
-      expect(readdirSync(join(path!, 'data', 'redis')).length, 'the backup holds no Redis data (documents\' metadata live in Redis)').toBeGreaterThan(0);
-      expect(readdirSync(join(path!, 'data', 'chroma')).length, 'the backup holds no vector database files').toBeGreaterThan(0);
+      expect(checkBackupContents(path!).problems).toHaveNoProblems('the fresh backup', { evidence: 'backup.sh + restore.sh --verify-only' });
       if (target.mode !== 'hermetic') annotate.info(testInfo, 'the schedule of the backup job (cron/systemd timer) is not checked: backup.sh run once and verified');
     } finally {
       rmSync(path!, { recursive: true, force: true });

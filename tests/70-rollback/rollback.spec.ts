@@ -11,8 +11,9 @@
  *
  * 70-rollback runs last. Failure injection: a corrupted backup makes the restore step fail with the bad files named.
  */
+import type { TestInfo } from '@playwright/test';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { REPORTS_DIR } from '../../core/paths.ts';
@@ -24,7 +25,9 @@ import type { Secrets } from '../../lib/secrets.ts';
 import { RagApi, type DocumentList } from '../../lib/rag-api.ts';
 import { schemaErrors } from '../../lib/schemas.ts';
 import { askGolden, goldenSet, type GoldenSet } from '../../checks/stability.ts';
-import { DrillError, compose, corruptBackup, documentChecksums, evaluateCriteria, filesWithSecrets, median, restoreStep, sha256File, type Snapshot } from '../../checks/rollback.ts';
+import { DrillError, compose, corruptBackup, documentChecksums, documentSizes, evaluateCriteria, filesWithSecrets, integrityProblems, median, notAtVersion, restoreStep, sha256File, unavailableServices, type Snapshot } from '../../checks/rollback.ts';
+import { resolveFiles } from '../../checks/discover.ts';
+import { describeSource } from '../../core/profile.ts';
 import * as T from '../../core/thresholds.ts';
 
 const PRODUCTION = 'docker-compose.production.yml';
@@ -32,6 +35,8 @@ const MONITORING = 'docker-compose.monitoring.yml';
 const PREVIOUS = '1.0.0';
 const CANDIDATE = '1.0.1-rc';
 const PRODUCTION_IMAGES = ['chroma', 'ollama', 'rag-backend', 'frontend', 'nginx'];
+/** The services of docker-compose.production.yml. */
+const APPLICATION = ['chroma', 'ollama', 'rag-backend', 'reflex-frontend', 'nginx'];
 
 /** A body as JSON, or undefined when it is not JSON. */
 function parseJson(body: string): unknown {
@@ -44,13 +49,13 @@ function parseJson(body: string): unknown {
 
 async function snapshot(target: TargetView, http: HttpClient, golden: GoldenSet | undefined, opts: { upload: boolean }): Promise<Snapshot> {
   const backend = target.url('backend')!;
-  const api = new RagApi(http, backend, target.apiKey());
+  const api = new RagApi(http, backend, target.apiKey(), target.profile.api);
   const blocking: string[] = [];
   const lat: Record<string, number[]> = { health: [], list: [], query: [] };
   let health = { code: 0, status: 'unreachable' };
   let docIds: string[] = [];
   for (let i = 0; i < 5; i++) {
-    const h = await http.fetch(`${backend}/health`, { timeoutMs: 10_000 }).catch(() => undefined);
+    const h = await api.health(10_000).catch(() => undefined);
     if (h) {
       lat.health!.push(h.ms);
       try {
@@ -59,7 +64,7 @@ async function snapshot(target: TargetView, http: HttpClient, golden: GoldenSet 
         health = { code: h.status, status: h.body.slice(0, 80) };
       }
     }
-    const l = await http.fetch(`${backend}/api/v1/documents?limit=1000`, { timeoutMs: 10_000 }).catch(() => undefined);
+    const l = await api.raw(`${api.shape.documentsPath}?limit=1000`, { timeoutMs: 10_000 }).catch(() => undefined);
     if (l) {
       lat.list!.push(l.ms);
       // A list that is not one per the contract lists nothing (the criteria then see the documents as lost).
@@ -86,11 +91,7 @@ async function snapshot(target: TargetView, http: HttpClient, golden: GoldenSet 
     }
   }
   const containers = target.raw.projectName ? await projectContainers(target.raw.projectName) : [];
-  const expected = ['chroma', 'ollama', 'rag-backend', 'reflex-frontend', 'nginx', 'redis', 'prometheus', 'alertmanager'];
-  const unavailable = expected.filter((s) => {
-    const c = containers.find((x) => x.service === s);
-    return !c || !c.running || (c.health !== undefined && c.health !== 'healthy');
-  });
+  const unavailable = unavailableServices(containers, [...APPLICATION, 'redis', 'prometheus', 'alertmanager']);
   return {
     at: new Date().toISOString(),
     health,
@@ -106,11 +107,7 @@ async function waitProductionHealthy(project: string, timeoutMs: number): Promis
   const deadline = Date.now() + timeoutMs;
   let bad: string[] = [];
   while (Date.now() < deadline) {
-    const cs = (await projectContainers(project)).filter((c) => ['chroma', 'ollama', 'rag-backend', 'reflex-frontend', 'nginx'].includes(c.service));
-    bad = ['chroma', 'ollama', 'rag-backend', 'reflex-frontend', 'nginx'].filter((s) => {
-      const c = cs.find((x) => x.service === s);
-      return !c || !c.running || (c.health !== undefined && c.health !== 'healthy');
-    });
+    bad = unavailableServices(await projectContainers(project), APPLICATION);
     if (bad.length === 0) return [];
     await new Promise((r) => setTimeout(r, 2_000));
   }
@@ -121,6 +118,13 @@ function drillAllowed(target: TargetView): string | undefined {
   if (target.mode === 'live' && !target.allowDestructive) return 'live: the rollback drill stops and restores the deployment; it runs only with RAG_ALLOW_DESTRUCTIVE=1';
   if (!target.raw.deployDir || !target.raw.projectName || !target.url('backend')) return `${target.mode}: the drill needs the deployment directory, the compose project and the backend URL (run on the Docker host with RAG_DEPLOY_DIR)`;
   return undefined;
+}
+
+/** The deployment's backup and restore scripts (profile, else found by name, else scripts/backup.sh and scripts/restore.sh), noted on the line. */
+function scripts(target: TargetView, deployDir: string, testInfo: TestInfo): { backup: string; restore: string } {
+  const { backupScript, restoreScript } = resolveFiles(deployDir, target.profile);
+  annotate.info(testInfo, `backup script ${backupScript.value} (${describeSource(backupScript.source)}), restore script ${restoreScript.value} (${describeSource(restoreScript.source)})`);
+  return { backup: backupScript.value, restore: restoreScript.value };
 }
 
 function scrubCopy(dir: string, secrets: Secrets): void {
@@ -136,22 +140,10 @@ test.describe('Rollback criteria (checked on the running system)', () => {
     const backend = target.url('backend');
     if (!backend) return notVerified(testInfo, `${target.mode}: the backend is not reachable from here; set RAG_BACKEND_URL`);
     // The list is checked against the contract (status and schema) before anything is read from it.
-    const list = await new RagApi(http, backend, target.apiKey()).list();
-    const health = http.json<{ document_count?: number }>(await http.fetch(`${backend}/health`));
-    const problems: string[] = [];
-    if (health.document_count !== undefined && health.document_count !== list.total_count) problems.push(`/health counts ${health.document_count} documents, the list ${list.total_count}`);
-    for (const d of list.documents.filter((x) => x.status === 'completed' && x.chunk_count === 0)) problems.push(`${d.doc_id} is completed with 0 chunks`);
-    const deployDir = target.raw.deployDir;
-    if (deployDir) {
-      const files = documentChecksums(deployDir);
-      const names = Object.keys(files);
-      for (const d of list.documents) if (!names.some((n) => n.startsWith(d.doc_id))) problems.push(`${d.doc_id}: stored file missing from data/documents`);
-      for (const d of list.documents) {
-        const f = names.find((n) => n.startsWith(d.doc_id));
-        const size = f ? readFileSync(join(deployDir, 'data', 'documents', f)).length : undefined;
-        if (f && size !== d.file_size) problems.push(`${d.doc_id}: stored file has ${size} bytes, the record says ${d.file_size}`);
-      }
-    }
+    const api = new RagApi(http, backend, target.apiKey(), target.profile.api);
+    const list = await api.list();
+    const health = http.json<{ document_count?: number }>(await api.health());
+    const problems = integrityProblems(list, health.document_count, target.raw.deployDir ? documentSizes(target.raw.deployDir) : undefined);
     await evidence('integrity', `${list.total_count} documents\n${problems.join('\n') || 'no problem found'}`);
     expect(problems).toHaveNoProblems('data corruption or loss', { evidence: 'integrity' });
   });
@@ -160,7 +152,7 @@ test.describe('Rollback criteria (checked on the running system)', () => {
     if (!target.url('backend')) return notVerified(testInfo, `${target.mode}: the backend is not reachable from here; set RAG_BACKEND_URL`);
     if (target.mode === 'live' && !target.allowDestructive) return notVerified(testInfo, 'live: this check uploads (and deletes) a document; run with RAG_ALLOW_DESTRUCTIVE=1');
     const s = await snapshot(target, http, undefined, { upload: true });
-    const q = await http.fetch(`${target.url('backend')}/query`, { json: { question: 'What documents are available?' } });
+    const q = await new RagApi(http, target.url('backend')!, target.apiKey(), target.profile.api).ask('What documents are available?');
     await evidence('query', q);
     const answered = q.status === 200 ? schemaErrors('query', parseJson(q.body)) : `query answered ${q.status}`;
     const blocking = [...s.blocking, ...(answered === null ? [] : [q.status === 200 ? `query answered 200 without an answer per the contract: ${answered}` : answered])];
@@ -173,6 +165,7 @@ test('rollback drill: backup, bad release, detect, down, preserve logs, restore,
   if (why) return notVerified(testInfo, why);
   test.setTimeout(15 * 60_000);
   const deployDir = target.raw.deployDir!;
+  const script = scripts(target, deployDir, testInfo);
   const project = target.raw.projectName!;
   const env = target.raw.composeEnvironment ?? {};
   const runDir = join(REPORTS_DIR, 'rollback', `${project}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
@@ -189,7 +182,7 @@ test('rollback drill: backup, bad release, detect, down, preserve logs, restore,
       annotate.measured(testInfo, `${name}: ${(ms / 1000).toFixed(1)} s`);
     }
   };
-  const api = new RagApi(http, target.url('backend')!, target.apiKey());
+  const api = new RagApi(http, target.url('backend')!, target.apiKey(), target.profile.api);
   const golden = goldenSet(`rb${Date.now().toString(36)}`);
   const composeFile = join(deployDir, PRODUCTION);
   const composeSumBefore = sha256File(composeFile);
@@ -207,11 +200,11 @@ test('rollback drill: backup, bad release, detect, down, preserve logs, restore,
     });
     log.push(`baseline: ${baseline.docIds.length} documents, ${Object.keys(baseline.checksums).length} stored files, latency ${JSON.stringify(baseline.latency)}`);
 
-    backup = await step('backup (scripts/backup.sh, then restore.sh --verify-only)', () => {
-      const r = spawnSync('bash', [join(deployDir, 'scripts', 'backup.sh'), deployDir], { encoding: 'utf8' });
+    backup = await step(`backup (${script.backup}, then ${script.restore} --verify-only)`, () => {
+      const r = spawnSync('bash', [resolve(deployDir, script.backup), deployDir], { encoding: 'utf8' });
       const path = /backup: wrote (\S+)/.exec(r.stdout)?.[1];
-      if (r.status !== 0 || !path) throw new DrillError('backup', `backup.sh exited ${r.status}: ${r.stderr.slice(-500)}`);
-      const v = spawnSync('bash', [join(deployDir, 'scripts', 'restore.sh'), path, deployDir, '--verify-only'], { encoding: 'utf8' });
+      if (r.status !== 0 || !path) throw new DrillError('backup', `${script.backup} exited ${r.status}${r.status === 0 ? ' without naming the backup it wrote ("backup: wrote <dir>")' : ''}: ${r.stderr.slice(-500)}`);
+      const v = spawnSync('bash', [resolve(deployDir, script.restore), path, deployDir, '--verify-only'], { encoding: 'utf8' });
       if (v.status !== 0) throw new DrillError('backup', `the fresh backup does not verify: ${v.stderr.slice(-500)}`);
       log.push(r.stdout.trim(), v.stdout.trim());
       return path;
@@ -245,7 +238,7 @@ test('rollback drill: backup, bad release, detect, down, preserve logs, restore,
     await step('stop current deployment (docker-compose -f docker-compose.production.yml down)', () => {
       // Container output disappears with the containers: keep it first.
       mkdirSync(join(runDir, 'container-logs'), { recursive: true });
-      for (const svc of ['chroma', 'ollama', 'rag-backend', 'reflex-frontend', 'nginx']) {
+      for (const svc of APPLICATION) {
         const l = spawnSync('docker', ['logs', containerName(project, svc)], { encoding: 'latin1', maxBuffer: 64 * 1024 * 1024 });
         writeFileSync(join(runDir, 'container-logs', `${svc}.log`), `${l.stdout ?? ''}${l.stderr ?? ''}`, 'latin1');
       }
@@ -258,7 +251,7 @@ test('rollback drill: backup, bad release, detect, down, preserve logs, restore,
     const leaked = await step('preserve logs and debugging information', () => {
       cpSync(join(deployDir, 'logs'), join(runDir, 'logs'), { recursive: true });
       writeFileSync(join(runDir, 'criteria.json'), JSON.stringify({ baseline, triggered }, null, 2));
-      const found = filesWithSecrets(runDir, secrets.secretValues());
+      const found = filesWithSecrets(runDir, secrets.credentialValues());
       scrubCopy(runDir, secrets); // the preserved copy is redacted either way
       return found;
     });
@@ -269,7 +262,7 @@ test('rollback drill: backup, bad release, detect, down, preserve logs, restore,
       const stop = compose(deployDir, project, env, MONITORING, ['stop', 'redis']);
       log.push(stop.output);
       try {
-        log.push(restoreStep(deployDir, backup, true));
+        log.push(restoreStep(deployDir, backup, true, script.restore));
       } finally {
         const start = compose(deployDir, project, env, MONITORING, ['start', 'redis']);
         log.push(start.output);
@@ -300,9 +293,9 @@ test('rollback drill: backup, bad release, detect, down, preserve logs, restore,
       const port = Number(new URL(url!).port);
       if (port && !cs.some((c) => c.ports.some((p) => p.hostPort === port))) moved.push(`${name} ${url}`);
     }
-    const versions = cs.filter((c) => ['chroma', 'ollama', 'rag-backend', 'reflex-frontend', 'nginx'].includes(c.service)).map((c) => `${c.service}=${c.image}`);
+    const versions = cs.filter((c) => APPLICATION.includes(c.service)).map((c) => `${c.service}=${c.image}`);
     await evidence('drill', [...log, '', `after: ${JSON.stringify({ ...after, checksums: Object.keys(after.checksums).length })}`, `images: ${versions.join(', ')}`, '', ...durations.map(([n, ms]) => `${(ms / 1000).toFixed(1).padStart(6)} s  ${n}`), `recovery ${(recoveryMs / 1000).toFixed(1)} s`].join('\n'));
-    expect(versions.filter((v) => !v.endsWith(`:${PREVIOUS}`))).toHaveNoProblems(`application containers not running ${PREVIOUS} again`);
+    expect(notAtVersion(cs, APPLICATION, PREVIOUS)).toHaveNoProblems(`application containers not running ${PREVIOUS} again`);
     expect(sha256File(composeFile), 'docker-compose.production.yml should be the backed-up configuration again').toBe(composeSumBefore);
     expect(moved).toHaveNoProblems('URLs whose host port did not come back after the drill');
     const remaining = evaluateCriteria(baseline, after);
@@ -310,7 +303,7 @@ test('rollback drill: backup, bad release, detect, down, preserve logs, restore,
     expect(after.docIds, 'the document list should be exactly the baseline\'s').toEqual(baseline.docIds);
   } finally {
     if (downDone) compose(deployDir, project, { ...env, RAG_VERSION: PREVIOUS }, PRODUCTION, ['up', '-d']);
-    if (sha256File(composeFile) !== composeSumBefore && backup) spawnSync('bash', [join(deployDir, 'scripts', 'restore.sh'), backup, deployDir, '--with-config']);
+    if (sha256File(composeFile) !== composeSumBefore && backup) spawnSync('bash', [resolve(deployDir, script.restore), backup, deployDir, '--with-config']);
     for (const img of PRODUCTION_IMAGES) spawnSync('docker', ['rmi', `rag-system/${img}:${CANDIDATE}`]);
     writeFileSync(join(runDir, 'durations.json'), JSON.stringify(durations, null, 2));
     if (backup && existsSync(backup)) rmSync(backup, { recursive: true, force: true });
@@ -321,15 +314,16 @@ test('a corrupted backup fails the drill at the restore step, naming the damaged
   const why = drillAllowed(target);
   if (why) return notVerified(testInfo, why);
   const deployDir = target.raw.deployDir!;
-  const r = spawnSync('bash', [join(deployDir, 'scripts', 'backup.sh'), deployDir], { encoding: 'utf8' });
+  const script = scripts(target, deployDir, testInfo);
+  const r = spawnSync('bash', [resolve(deployDir, script.backup), deployDir], { encoding: 'utf8' });
   const path = /backup: wrote (\S+)/.exec(r.stdout)?.[1];
-  expect(path, `backup.sh failed: ${r.stderr}`).toBeDefined();
+  expect(path, `${script.backup} failed (exit ${r.status}): ${r.stderr}`).toBeDefined();
   try {
     const damaged = corruptBackup(path!);
     const before = documentChecksums(deployDir);
     let error: unknown;
     try {
-      restoreStep(deployDir, path!, true);
+      restoreStep(deployDir, path!, true, script.restore);
     } catch (e) {
       error = e;
     }
