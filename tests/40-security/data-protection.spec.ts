@@ -4,11 +4,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { projectContainers } from '../../lib/docker.ts';
 import { readEnvFile } from '../../lib/envfile.ts';
-import { envProblems, exposureProblems, fileSecretProblems, modeProblems, readModes } from '../../checks/security.ts';
+import { encryptionAtRestVerdict, envProblems, exposureProblems, fileSecretProblems, modeProblems, readModes } from '../../checks/security.ts';
+import { deploymentFiles, resolveFiles } from '../../checks/discover.ts';
+import { describeSource } from '../../core/profile.ts';
 
 function docker(args: string[]): { ok: boolean; out: string; err: string } {
   const r = spawnSync('docker', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
@@ -24,14 +26,15 @@ test.describe('Data Protection', () => {
     const device = src.split(/\s+/)[0] ?? '';
     const dev = device.replace(/\[.*$/, '');
     const lsblk = dev.startsWith('/dev/') ? spawnSync('lsblk', ['-s', '-n', '-o', 'NAME,TYPE', dev], { encoding: 'utf8' }).stdout : '';
-    const crypt = /\bcrypt\b/.test(lsblk);
     const fscrypt = spawnSync('sh', ['-c', `command -v fscrypt >/dev/null && fscrypt status ${JSON.stringify(data)} 2>/dev/null`], { encoding: 'utf8' }).stdout;
-    await evidence('storage under data/', [`findmnt -T data/: ${src || '(unknown)'}`, `block device stack:\n${lsblk || '(not a block device)'}`, `fscrypt: ${fscrypt.trim() || '(not available / not encrypted)'}`].join('\n'));
-    if (crypt || /Encrypted:\s*true/i.test(fscrypt)) {
-      expect(crypt || /Encrypted:\s*true/i.test(fscrypt), `data/ should sit on dm-crypt/LUKS or under an fscrypt policy (on ${src || 'an unknown device'})`).toBe(true);
-      return;
-    }
-    return notVerified(testInfo, `${target.mode}: encryption at rest is not configured for data/ (on ${src || 'an unknown device'}, no dm-crypt/LUKS layer, no fscrypt policy) – the checklist line applies "if configured"; put data/ on a LUKS volume to have it verified`);
+    const attributes = spawnSync('lsattr', ['-d', data], { encoding: 'utf8' }).stdout ?? '';
+    await evidence('storage under data/', [`findmnt -T data/: ${src || '(unknown)'}`, `block device stack:\n${lsblk || '(not a block device)'}`, `fscrypt: ${fscrypt.trim() || '(not available / not encrypted)'}`, `lsattr -d data/: ${attributes.trim() || '(unknown)'}`].join('\n'));
+    const required = target.profile.security.encryptionAtRest === 'required';
+    annotate.info(testInfo, `encryption at rest ${required ? 'required' : 'optional'} (security.encryptionAtRest ${target.profile.file ? `of ${target.profile.file}` : 'by default: the checklist says "if configured"'})`);
+    const v = encryptionAtRestVerdict(required, { mount: src, blockStack: lsblk, fscrypt, attributes });
+    if (v.verdict === 'not verified') return notVerified(testInfo, `${target.mode}: ${v.reason}`);
+    expect(v.verdict, v.verdict === 'fail' ? v.cause : v.how).toBe('pass');
+    if (v.verdict === 'pass') annotate.info(testInfo, v.how);
   });
 
   test('services talk over the deployment\'s own internal network only (not TLS: reported), nothing internal faces outside', verifies('P4-DATA-2'), async ({ target, evidence }, testInfo) => {
@@ -78,16 +81,22 @@ test.describe('Data Protection', () => {
     const lines: string[] = [];
     const existing = existsSync(backups) ? readdirSync(backups).filter((n) => /^backup-/.test(n)) : [];
     let created: string | undefined;
-    const script = join(dir, 'scripts', 'backup.sh');
+    const files = resolveFiles(dir, target.profile);
+    const { value: backupScript, source } = files.backupScript;
+    annotate.info(testInfo, `backup script ${backupScript} (${describeSource(source)}), private key ${files.tlsKey.value} (${describeSource(files.tlsKey.source)})`);
+    const script = resolve(dir, backupScript);
     if (existing.length === 0 && target.mode !== 'live' && target.allowDestructive && existsSync(script)) {
       // No backup yet: make one with the deployment's own script, as the operator would, and judge what it wrote.
       const r = spawnSync('bash', [script, dir], { encoding: 'utf8', timeout: 120_000 });
-      lines.push(`ran scripts/backup.sh (exit ${r.status}): ${(r.stdout + r.stderr).trim().slice(-800)}`);
-      expect(r.status, `scripts/backup.sh failed: ${r.stderr.slice(-500)}`).toBe(0);
+      lines.push(`ran ${backupScript} (exit ${r.status}): ${(r.stdout + r.stderr).trim().slice(-800)}`);
+      expect(r.status, `${backupScript} failed: ${r.stderr.slice(-500)}`).toBe(0);
       created = readdirSync(backups).find((n) => /^backup-/.test(n));
     }
     if (!existsSync(backups)) return notVerified(testInfo, `${target.mode}: no backups/ directory in ${dir}`);
-    const entries = [...readModes(backups), ...readModes(join(dir, '.env.production')), ...readdirSync(join(dir, 'ssl')).filter((n) => n.endsWith('.key')).flatMap((n) => readModes(join(dir, 'ssl', n)))];
+    // Private keys: the served key and every *.key beside it (a CA key left next to the certificates).
+    const keyDir = dirname(resolve(dir, files.tlsKey.value));
+    const keys = [...new Set([resolve(dir, files.tlsKey.value), ...(existsSync(keyDir) ? readdirSync(keyDir).filter((n) => n.endsWith('.key')).map((n) => join(keyDir, n)) : [])])].filter((k) => existsSync(k));
+    const entries = [...readModes(backups), ...readModes(join(dir, '.env.production')), ...keys.flatMap((k) => readModes(k))];
     lines.push(...entries.slice(0, 200).map((e) => `${(e.mode & 0o777).toString(8)} ${e.path.slice(dir.length + 1)}`));
     const problems = modeProblems(entries).map((p) => p.replace(`${dir}/`, ''));
     if (!existsSync(join(dir, '.env.production'))) problems.push('.env.production is missing');
@@ -107,20 +116,15 @@ test.describe('Data Protection', () => {
     const envFile = target.raw.envFile;
     if (!dir || !envFile) return notVerified(testInfo, `${target.mode}: the deployment directory or .env.production is not visible; run on the host with RAG_DEPLOY_DIR`);
     const entries = readEnvFile(envFile).entries;
-    const secretValues = secrets.secretValues();
+    // Credentials only (lib/secrets.ts): `production` or `localhost` in a file is configuration, not a leak.
+    const secretValues = secrets.credentialValues();
     const problems: string[] = [];
     const lines: string[] = [];
-    // Files operators commit or share: compose files and every mounted configuration file.
-    const files: string[] = readdirSync(dir).filter((n) => /^docker-compose.*\.ya?ml$|^\.env\.production\.template$/.test(n)).map((n) => join(dir, n));
-    for (const sub of ['nginx', 'monitoring', 'logrotate', 'scripts']) {
-      const walk = (p: string) => {
-        if (!existsSync(p)) return;
-        const st = statSync(p);
-        if (st.isDirectory()) readdirSync(p).forEach((n) => walk(join(p, n)));
-        else if (st.size < 5 * 1024 * 1024) files.push(p);
-      };
-      walk(join(dir, sub));
-    }
+    // Every text file of the deployment (its own layout: checks/discover.ts), but the secrets' own homes: the env
+    // file itself and private keys, which are judged by their modes (P4-DATA-2) instead.
+    const files: string[] = deploymentFiles(dir)
+      .filter((rel) => !/^\.env\.production$/.test(rel) && !/\.(key|p12|pfx)$/.test(rel) && rel !== resolveFiles(dir, target.profile).tlsKey.value)
+      .map((rel) => join(dir, rel));
     for (const f of files) {
       const text = readFileSync(f, 'utf8');
       const p = fileSecretProblems(f.slice(dir.length + 1), text, secretValues);
