@@ -8,7 +8,20 @@ import { join } from 'node:path';
 
 export class MutationError extends Error {}
 
-export function replaceIn(dir: string, rel: string, from: string | RegExp, to: string): void {
+let pathIn: (rel: string) => string = (rel) => rel;
+
+/** A reference path as the deployment under test has it (for defects that run a command on files). */
+export function pathOf(rel: string): string {
+  return pathIn(rel);
+}
+
+/** Defects name the reference's paths; a deployment laid out otherwise (prove/variant.ts) maps them to its own. */
+export function mapPaths(fn: (rel: string) => string): void {
+  pathIn = fn;
+}
+
+export function replaceIn(dir: string, reference: string, from: string | RegExp, to: string): void {
+  const rel = pathIn(reference);
   const path = join(dir, rel);
   const text = readFileSync(path, 'utf8');
   const found = typeof from === 'string' ? text.includes(from) : from.test(text);
@@ -33,7 +46,7 @@ export function getEnv(dir: string, key: string): string {
 }
 
 export function chmod(dir: string, rel: string, mode: number): void {
-  chmodSync(join(dir, rel), mode);
+  chmodSync(join(dir, pathIn(rel)), mode);
 }
 
 export function run(dir: string, cmd: string, args: string[], env: Record<string, string> = {}): void {

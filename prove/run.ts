@@ -5,31 +5,28 @@
  * small test machine some host lines truly fail in compose mode) are not counted either way; anything else
  * that fails is collateral. Prints the detection matrix and "detected N/M", writes reports/prove/matrix.{json,md}.
  *
- *   tsx prove/run.ts [--fast] [--only id1,id2] [--list]
+ *   tsx prove/run.ts [--fast] [--only id1,id2] [--list] [--deployment reference|other-layout]
+ * `--deployment other-layout` plants the same defects in prove/variant.ts's deployment (other file and alert names,
+ * upload field, auth header; its own profile) – its baseline is the "0 false reds" check on foreign ground.
  * Exit 1 when a defect is missed, when there is collateral, or when a run broke.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { JSONReport } from '@playwright/test/reporter';
-import { collectTests } from '../checklist/results.ts';
 import { statesCause } from '../checklist/cause.ts';
 import { prepareContainerRuntimeEnv } from '../core/config.ts';
 import { REPO_ROOT } from '../core/paths.ts';
 import { prepareHermeticDeployDir } from '../testcontainers/target.ts';
 import { CONFIG_DEFECTS, type Defect } from './defects.ts';
 import { APP_DEFECTS } from './defects-app.ts';
+import { runSuite, type RunResult } from './suite.ts';
+import { mapPaths } from './mutate.ts';
+import { prepareVariantDeployDir, variantPath } from './variant.ts';
 
 const DEFECTS: Defect[] = [...CONFIG_DEFECTS, ...APP_DEFECTS];
 
-const OUT = resolve(REPO_ROOT, 'reports', 'prove');
-const WORK = resolve(REPO_ROOT, '.cache', 'prove');
-
-interface RunResult {
-  failed: Map<string, string>;
-  broke?: string;
-  seconds: number;
-}
+let OUT = resolve(REPO_ROOT, 'reports', 'prove');
+let WORK = resolve(REPO_ROOT, '.cache', 'prove');
+let prepare: (dir: string) => string = prepareHermeticDeployDir;
 
 interface Row {
   defect: Defect;
@@ -44,53 +41,32 @@ interface Row {
   broke?: string;
 }
 
-function parseArgs(argv: string[]): { fast: boolean; only?: string[]; list: boolean } {
-  const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1]?.split(',') : undefined;
-  return { fast: argv.includes('--fast'), only, list: argv.includes('--list') };
-}
+type Deployment = 'reference' | 'other-layout';
 
-/** Runs the given projects against a deployment directory in compose mode and returns the failed items. */
-function runSuite(name: string, dir: string, projects: string[], grep?: string): RunResult {
-  const resultsDir = join(OUT, name);
-  rmSync(resultsDir, { recursive: true, force: true });
-  mkdirSync(resultsDir, { recursive: true });
-  const t0 = performance.now();
-  const r = spawnSync('npx', ['playwright', 'test', ...projects.flatMap((p) => ['--project', p]), ...(grep ? ['--grep', grep] : [])], {
-    cwd: REPO_ROOT,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      RAG_COMPOSE_DIR: dir,
-      RAG_RANDOM_PORTS: '1',
-      RAG_PROJECT: `prove-${name}`.toLowerCase().replace(/[^a-z0-9-]/g, '-'),
-      RAG_RESULTS_DIR: resultsDir,
-      RAG_RESULTS_ONLY: '1',
-      RAG_BASE_URL: '',
-    },
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const seconds = (performance.now() - t0) / 1000;
-  writeFileSync(join(resultsDir, 'output.txt'), `${r.stdout}\n${r.stderr}`);
-  const file = join(resultsDir, 'playwright.json');
-  if (!existsSync(file)) return { failed: new Map(), broke: `no results (exit ${r.status}): ${(r.stderr || r.stdout).split('\n').slice(-5).join(' ')}`, seconds };
-  const report = JSON.parse(readFileSync(file, 'utf8')) as JSONReport;
-  const failed = new Map<string, string>();
-  let broke: string | undefined;
-  for (const t of collectTests(report)) {
-    if (t.outcome !== 'failed') continue;
-    if (t.ids.length === 0) broke = `${t.project} › ${t.title}: ${t.reason ?? ''}`.slice(0, 300);
-    for (const id of t.ids) if (!failed.has(id)) failed.set(id, (t.reason ?? t.title).slice(0, 200));
+function parseArgs(argv: string[]): { fast: boolean; only?: string[]; list: boolean; deployment: Deployment } {
+  const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1]?.split(',') : undefined;
+  const deployment = (argv.includes('--deployment') ? argv[argv.indexOf('--deployment') + 1] : 'reference') as Deployment;
+  if (!['reference', 'other-layout'].includes(deployment)) {
+    console.error(`--deployment ${deployment}: unknown; use reference (the bundled one) or other-layout (prove/variant.ts: the same system laid out and named otherwise)`);
+    process.exit(2);
   }
-  return { failed, broke, seconds };
+  return { fast: argv.includes('--fast'), only, list: argv.includes('--list'), deployment };
 }
 
 function freshCopy(name: string): string {
-  return prepareHermeticDeployDir(join(WORK, name));
+  return prepare(join(WORK, name));
 }
 
 function main(): void {
   prepareContainerRuntimeEnv();
   const args = parseArgs(process.argv.slice(2));
+  if (args.deployment === 'other-layout') {
+    // The same defects, planted in the deployment laid out and named otherwise, found through its own profile.
+    OUT = resolve(REPO_ROOT, 'reports', 'prove-other-layout');
+    WORK = resolve(REPO_ROOT, '.cache', 'prove-other-layout');
+    prepare = prepareVariantDeployDir;
+    mapPaths(variantPath);
+  }
   let defects = args.fast ? DEFECTS.filter((d) => d.fast) : DEFECTS;
   if (args.only) {
     const unknown = args.only.filter((id) => !DEFECTS.some((d) => d.id === id));
@@ -120,7 +96,7 @@ function main(): void {
     const key = [...defect.projects].sort().join('+');
     if (!baselines.has(key)) {
       process.stdout.write(`[prove] baseline (${key}) on an unmodified copy … `);
-      const b = runSuite(`baseline-${key}`, freshCopy(`baseline-${key}`), defect.projects, grepFor(key));
+      const b = runSuite(OUT, `baseline-${key}`, freshCopy(`baseline-${key}`), defect.projects, grepFor(key));
       baselines.set(key, b);
       console.log(`${b.seconds.toFixed(0)} s, ${b.failed.size} item(s) fail without any defect${b.failed.size ? `: ${[...b.failed.keys()].join(', ')}` : ''}${b.broke ? ` – RUN BROKE: ${b.broke}` : ''}`);
     }
@@ -130,7 +106,7 @@ function main(): void {
     try {
       const dir = freshCopy(defect.id);
       defect.apply(dir);
-      result = runSuite(defect.id, dir, defect.projects, grepFor(key));
+      result = runSuite(OUT, defect.id, dir, defect.projects, grepFor(key));
     } catch (err) {
       result = { failed: new Map(), broke: (err as Error).message, seconds: 0 };
     }
