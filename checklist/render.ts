@@ -197,9 +197,10 @@ function verdictStatus(result: GateResult): Status {
 /** The verdict in words, without its mark. */
 function verdictWords(result: GateResult): string {
   const v = result.verdict;
-  const mode = result.run.strict ? 'strict' : 'standard';
+  const mode = result.run.profile ? `${result.run.profile} profile` : result.run.strict ? 'strict' : 'standard';
   if (v.result === 'PASSED') return `PASSED (${mode}): every item passed, was attested or is validly waived`;
   const advisory = v.advisory.length ? `; ${v.advisory.length} recommendation${v.advisory.length === 1 ? '' : 's'} not met (advisory: ${v.advisory.join(', ')})` : '';
+  if (v.result === 'INCOMPLETE' && result.run.profile) return `INCOMPLETE (${mode}): no required item the ${result.run.profile} decides failed; ${result.counts.not_run} items not run (${mode}) and ${result.counts.not_verified} not verified${advisory} – a release needs the full gate`;
   if (v.result === 'INCOMPLETE') return `INCOMPLETE (${mode}): no required item failed, but ${result.counts.not_verified} items are not verified and ${result.counts.not_run} not run${advisory} – not releasable under --strict`;
   const n = v.blockingLeaves.length;
   return `FAILED (${mode}): ${n} item${n === 1 ? ' blocks' : 's block'} the release${v.runErrors.length ? ` and ${v.runErrors.length} run error(s)` : ''}`;
@@ -384,7 +385,7 @@ function headerHtml(checklist: Checklist, result: GateResult): string {
   const [verdictHead, ...verdictRest] = verdictWords(result).split(': ');
   const when = run.startTime ? `${fmtTime(run.startTime)} → ${fmtTime(run.endTime)}${run.durationMs !== undefined ? ` (${fmtDuration(run.durationMs)})` : ''}` : 'unknown';
   const meta: Array<[string, string]> = [
-    ['Mode', `${esc(run.mode)} · ${run.strict ? 'strict' : 'standard'}`],
+    ['Mode', `${esc(run.mode)} · ${run.profile ? `${run.profile} profile` : run.strict ? 'strict' : 'standard'}`],
     ['Target', esc(run.target)],
     ['Run', esc(when)],
     ['Evaluated', esc(fmtTime(run.evaluatedAt))],

@@ -12,6 +12,9 @@
  * Advisory items (checklist.yaml `advisory`, a recommendation): a failure is a failure on the line ("not met
  *   (advisory)", never passed) and reaches its parents and derived items as such, marked `advisory`; outside strict
  *   mode an advisory failure does not block the gate (the verdict is then INCOMPLETE, not PASSED).
+ * Smoke profile (EvaluateOptions.profile, `npm run smoke`): only the tests tagged `@smoke` ran; an item no test of the
+ *   report names is not_run ("smoke profile: the full gate decides this item"), never failed, and a passed item whose
+ *   other tests (checklist.yaml `tests:`) did not run says which.
  * Waivers: a valid waiver turns a non-passing item into waived; an expired one into failed.
  * Notes: a test's `info`, `warning` and `measured` annotations travel with it onto its items' lines; its `figure`
  *   annotations onto the items' results as figures (with the previous record's value, when there is one).
@@ -85,10 +88,18 @@ export interface ItemResult {
   underlying?: { status: Status; reason?: string };
 }
 
+/** A run of part of the suite: `smoke` ran only the tests tagged `@smoke` (fixtures/checklist.ts verifies.smoke). */
+export type Profile = 'smoke';
+
+/** The reason on every line a profile's run did not reach. */
+export const NOT_IN_PROFILE: Record<Profile, string> = { smoke: 'smoke profile: the full gate decides this item (npm run release-gate)' };
+
 export interface RunInfo {
   mode: Mode | 'unknown';
   target: string;
   strict: boolean;
+  /** Set when only part of the suite ran (`smoke`). */
+  profile?: Profile;
   resultsFile: string;
   startTime?: string;
   endTime?: string;
@@ -258,6 +269,8 @@ export interface EvaluateOptions {
   target: string;
   strict: boolean;
   resultsFile: string;
+  /** Only part of the suite ran: the lines it did not reach are not run for that reason. */
+  profile?: Profile;
   /** Today, for waiver expiry (YYYY-MM-DD compared inclusively). */
   now?: Date;
   /** The gate's baseline step (checklist/baseline.ts): decisions of the from_baseline items, each figure against the previous record. */
@@ -325,9 +338,11 @@ export function evaluate(checklist: Checklist, report: JSONReport, records: Reco
       decidedBy = 'baseline';
     } else if (own.length > 0) {
       state = statusFromTests(own);
+      const part = opts.profile && state.status === 'passed' ? partOfItem(item, own, opts.profile) : undefined;
+      if (part) state = { ...state, reason: [state.reason, part].filter(Boolean).join('; ') };
       decidedBy = 'tests';
     } else if (item.from_baseline) {
-      state = { status: 'not_run', reason: 'the gate decides this item from the run\'s baseline record, which this evaluation did not make' };
+      state = { status: 'not_run', reason: opts.profile ? NOT_IN_PROFILE[opts.profile] : 'the gate decides this item from the run\'s baseline record, which this evaluation did not make' };
       decidedBy = 'none';
     } else if (item.kind === 'attest') {
       if (attestation) {
@@ -343,7 +358,7 @@ export function evaluate(checklist: Checklist, report: JSONReport, records: Reco
         state = { status: 'not_verified', reason: why };
         decidedBy = 'mode';
       } else {
-        state = { status: 'not_run', reason: 'no test result names this item' };
+        state = { status: 'not_run', reason: opts.profile ? NOT_IN_PROFILE[opts.profile] : 'no test result names this item' };
         decidedBy = 'none';
       }
     }
@@ -424,12 +439,23 @@ export function evaluate(checklist: Checklist, report: JSONReport, records: Reco
     mode: opts.mode,
     target: opts.target,
     strict: opts.strict,
+    ...(opts.profile ? { profile: opts.profile } : {}),
     resultsFile: opts.resultsFile,
     evaluatedAt: now.toISOString(),
     ...(start ? { startTime: start, durationMs: report.stats.duration, endTime: new Date(Date.parse(start) + report.stats.duration).toISOString() } : {}),
     ...(report.config?.version ? { playwrightVersion: report.config.version } : {}),
   };
   return { run, items, counts, leafCounts, unknownIds, untracedTests: tests.filter((t) => t.ids.length === 0).length, verdict, ...(opts.baseline ? { baseline: opts.baseline.summary } : {}) };
+}
+
+/**
+ * A passed item of a profile's run whose other tests (checklist.yaml `tests:`) did not run: how many ran and which
+ * did not, so that the line does not read as decided by all of them. Titles the scan could not compute are not named.
+ */
+export function partOfItem(item: Pick<ChecklistItem, 'tests'>, ran: readonly Pick<TestOutcome, 'fullTitle'>[], profile: Profile): string | undefined {
+  const missing = (item.tests ?? []).filter((r) => !r.pattern && !ran.some((t) => t.fullTitle === r.title));
+  if (missing.length === 0) return undefined;
+  return `${profile} profile: ${ran.length} of ${ran.length + missing.length} tests ran; the full gate also runs ${missing.map((r) => `“${r.title}”`).join(', ')}`;
 }
 
 /** An item's figures: its tests' (each with the previous record's value when compared), then its decision's not yet listed. */

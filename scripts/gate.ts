@@ -7,8 +7,10 @@
  *   2  the results file is missing or unreadable, the checklist/attestations/waivers are malformed, or RAG_BASELINE
  *      is not a baseline record
  *
- *   npm run gate -- [--results reports/playwright.json] [--strict] [--no-run | --run] [--mode M] [--target T]
+ *   npm run gate -- [--results reports/playwright.json] [--strict | --smoke] [--no-run | --run] [--mode M] [--target T]
  *                   [--reports DIR] [--attestations DIR] [--waivers DIR]
+ *     --smoke: the results are the smoke profile's (`--grep @smoke`, npm run smoke): the lines it did not run are
+ *     "not run (smoke profile)", and no baseline record is written (the next release compares with full runs only).
  *   npm run gate -- --check-causes [--reports DIR]
  *     exits 1 when a failed line of <reports>/checklist.json states no cause (only a matcher's output, empty,
  *     "test failed"), 2 when there is no checklist.json; it evaluates nothing.
@@ -32,6 +34,7 @@ interface Args {
   results: string;
   reports: string;
   strict: boolean;
+  smoke: boolean;
   run: boolean;
   mode?: Mode;
   target?: string;
@@ -43,7 +46,7 @@ interface Args {
 class UsageError extends Error {}
 
 export function parseArgs(argv: string[]): Args {
-  const args: Args = { results: resolve(REPO_ROOT, 'reports/playwright.json'), reports: resolve(REPO_ROOT, 'reports'), strict: false, run: false, attestations: resolve(REPO_ROOT, 'attestations'), waivers: resolve(REPO_ROOT, 'waivers'), checkCauses: false };
+  const args: Args = { results: resolve(REPO_ROOT, 'reports/playwright.json'), reports: resolve(REPO_ROOT, 'reports'), strict: false, smoke: false, run: false, attestations: resolve(REPO_ROOT, 'attestations'), waivers: resolve(REPO_ROOT, 'waivers'), checkCauses: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -57,6 +60,7 @@ export function parseArgs(argv: string[]): Args {
       case '--results': args.results = resolve(v()); break;
       case '--reports': args.reports = resolve(v()); break;
       case '--strict': args.strict = true; break;
+      case '--smoke': args.smoke = true; break;
       case '--no-run': args.run = false; break;
       case '--run': args.run = true; break;
       case '--target': args.target = v(); break;
@@ -70,10 +74,11 @@ export function parseArgs(argv: string[]): Args {
         break;
       }
       case '--help': case '-h':
-        throw new UsageError('usage: npm run gate -- [--results reports/playwright.json] [--strict] [--no-run|--run] [--mode hermetic|compose|live] [--target URL] [--reports DIR] [--attestations DIR] [--waivers DIR] | --check-causes [--reports DIR]');
+        throw new UsageError('usage: npm run gate -- [--results reports/playwright.json] [--strict | --smoke] [--no-run|--run] [--mode hermetic|compose|live] [--target URL] [--reports DIR] [--attestations DIR] [--waivers DIR] | --check-causes [--reports DIR]');
       default: throw new UsageError(`unknown argument ${a} (try --help)`);
     }
   }
+  if (args.strict && args.smoke) throw new UsageError('--strict and --smoke exclude each other: the smoke profile runs a few lines, and --strict needs every line decided (run the full gate with --strict)');
   return args;
 }
 
@@ -127,6 +132,10 @@ export function finalLine(result: GateResult): string {
     ].filter(Boolean);
     const head = [...named, ...v.runErrors].join('; ');
     return `GATE FAILED${result.run.strict ? ' (strict)' : ''}: ${head ? `${head}${tail.length ? ` (${tail.join('; ')})` : ''}` : tail.join('; ')}`;
+  }
+  if (v.result === 'INCOMPLETE' && result.run.profile) {
+    const decided = result.items.filter((r) => r.tests.length > 0).length;
+    return `SMOKE PASSED: no required item failed among the ${decided} the ${result.run.profile} profile decides; ${result.counts.not_run} not run (${result.run.profile} profile) – a release needs the full gate (npm run release-gate)`;
   }
   if (v.result === 'INCOMPLETE') {
     return `GATE PASSED (no required item failed) but INCOMPLETE: ${result.counts.not_verified} not verified, ${result.counts.not_run} not run – a production release needs --strict`;
@@ -209,19 +218,24 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const { mode, target } = await resolveTarget(args, report);
-  const options: EvaluateOptions = { mode, target, strict: args.strict, resultsFile: rel };
+  const options: EvaluateOptions = { mode, target, strict: args.strict, resultsFile: rel, ...(args.smoke ? { profile: 'smoke' as const } : {}) };
   let result = evaluate(checklist, report, records, options);
   if (!result.items.some((r) => r.tests.length > 0) && result.verdict.runErrors.length === 0) {
     console.error(`gate: ${rel} contains no test that names a checklist item (verifies(...)); is it the right file?`);
     return 2;
   }
   // The baseline items (DOC-RECORDS-3, RB-CRIT-4, STAB-DAILY-5, STAB-UX-3) are about the run as a whole: decided now.
-  try {
-    result = evaluate(checklist, report, records, { ...options, baseline: baselineStep(args.reports, report, { mode, target, resultsFile: rel }) });
-  } catch (e) {
-    if (!(e instanceof BaselineError || e instanceof ConfigError)) throw e;
-    console.error(`gate: ${e.message}`);
-    return 2;
+  // A smoke run writes no record: it would become the newest one, and the next full run would compare with its few figures.
+  if (args.smoke) {
+    console.log('\nbaseline: no record written (smoke profile): the next release compares with full runs only');
+  } else {
+    try {
+      result = evaluate(checklist, report, records, { ...options, baseline: baselineStep(args.reports, report, { mode, target, resultsFile: rel }) });
+    } catch (e) {
+      if (!(e instanceof BaselineError || e instanceof ConfigError)) throw e;
+      console.error(`gate: ${e.message}`);
+      return 2;
+    }
   }
   const written = writeReports(checklist, result, args.reports);
   console.log(`\n${checklist.doc.source.title} — mode ${mode}, target ${target}, run ${result.run.startTime ?? 'unknown'}${args.strict ? ', STRICT' : ''}`);
