@@ -8,20 +8,24 @@
  * parent's hash, so an image whose inputs have not changed is not rebuilt; it is also tagged with the
  * deployment version (`:1.0.0`), which is what the compose files use.
  *
- * Usage: tsx scripts/build-images.ts [--base-only] [--no-prepare] [--force] [--version 1.0.0] [name...]
+ * --runner builds only the gate's own image instead, `rag-gate/runner:<package.json version>` (runner/Dockerfile, on
+ * the base and the Prometheus image for promtool); the set-up does not build it (npm run image:runner).
+ *
+ * Usage: tsx scripts/build-images.ts [--base-only | --runner] [--no-prepare] [--force] [--version 1.0.0] [name...]
  */
 import { spawnSync, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { IMAGE_REPO, REFERENCE_VERSION } from '../core/contract.ts';
-import { IMAGES, type ImageSpec } from '../testcontainers/images.ts';
+import { chooseImageSource, IMAGES, IMAGES_LOCK, OFFICIAL_IMAGES, probeRegistry, recordDigests, type ImageLock, type ImageSpec } from '../testcontainers/images.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
 const force = args.includes('--force');
 const baseOnly = args.includes('--base-only');
+const runner = args.includes('--runner');
 /** --no-prepare: use the app bundles as they are (e.g. while developing reference/app). */
 const noPrepare = args.includes('--no-prepare');
 const versionIdx = args.indexOf('--version');
@@ -103,44 +107,115 @@ function buildBase(): string {
   return hash;
 }
 
-function buildImage(spec: ImageSpec, parentRef: string, parentHash: string): string {
-  const hash = inputsHash(spec, parentHash);
-  const ref = `${IMAGE_REPO}/${spec.name}:h-${hash}`;
+/** Builds `ref` from a context `fill` assembles, unless an image of the same inputs exists; tags it `alias`. */
+function buildFrom(name: string, ref: string, alias: string, hash: string, buildArgs: string[], fill: (ctx: string) => void): void {
   if (!force && imageExists(ref)) {
-    log(`${spec.name}: up to date (${ref})`);
+    log(`${name}: up to date (${ref})`);
   } else {
-    const ctx = mkdtempSync(join(tmpdir(), `rag-gate-${spec.name}-`));
+    const ctx = mkdtempSync(join(tmpdir(), `rag-gate-${name}-`));
     try {
-      cpSync(join(ROOT, spec.dir), ctx, { recursive: true });
-      for (const [src, dest] of spec.extra ?? []) cpSync(join(ROOT, src), join(ctx, dest), { recursive: true });
-      log(`${spec.name}: building ${ref} from ${relative(ROOT, join(ROOT, spec.dir))}`);
+      fill(ctx);
+      log(`${name}: building ${ref}`);
       const t0 = Date.now();
       const r = spawnSync(
         'docker',
-        ['build', '--network', 'host', '--build-arg', `PARENT=${parentRef}`, '--label', `org.rag-gate.inputs=${hash}`, '-t', ref, ctx],
+        ['build', '--network', 'host', ...buildArgs.flatMap((a) => ['--build-arg', a]), '--label', `org.rag-gate.inputs=${hash}`, '-t', ref, ctx],
         { encoding: 'utf8', env: { ...process.env, DOCKER_BUILDKIT: '0' }, maxBuffer: 64 * 1024 * 1024 },
       );
       if (r.status !== 0) {
         process.stderr.write((r.stdout ?? '').split('\n').slice(-40).join('\n'));
         process.stderr.write(r.stderr ?? '');
-        fail(`docker build of ${spec.name} failed (last lines above).`);
+        fail(`docker build of ${name} failed (last lines above).`);
       }
-      log(`${spec.name}: built in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+      log(`${name}: built in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
     } finally {
       rmSync(ctx, { recursive: true, force: true });
     }
   }
-  docker(['tag', ref, `${IMAGE_REPO}/${spec.name}:${version}`]);
+  docker(['tag', ref, alias]);
+}
+
+function buildImage(spec: ImageSpec, parentRef: string, parentHash: string): string {
+  const hash = inputsHash(spec, parentHash);
+  buildFrom(spec.name, `${IMAGE_REPO}/${spec.name}:h-${hash}`, `${IMAGE_REPO}/${spec.name}:${version}`, hash, [`PARENT=${parentRef}`], (ctx) => {
+    cpSync(join(ROOT, spec.dir), ctx, { recursive: true });
+    for (const [src, dest] of spec.extra ?? []) cpSync(join(ROOT, src), join(ctx, dest), { recursive: true });
+  });
   return hash;
 }
 
-function main(): void {
+/** What of the repository the runner image carries: the suite and what it reads at run time (not selftest/, prove/, docs/). */
+const RUNNER_SUITE = [
+  'package.json', 'package-lock.json', 'tsconfig.json', 'playwright.config.ts', 'allurerc.ts',
+  'core', 'checklist', 'lib', 'testcontainers', 'checks', 'fixtures', 'tests', 'load', 'scripts', 'attestations', 'waivers', 'reference/deploy',
+];
+
+/**
+ * The gate's own image (runner/Dockerfile). Node.js is this machine's (Debian 12 ships 18, the suite needs 20 or
+ * later): the running node binary and the npm beside it; node_modules are the repository's (npm ci by the set-up).
+ */
+function buildRunner(baseHash: string, prometheusHash: string): void {
+  const nodeBin = process.execPath;
+  const npmDir = resolve(dirname(nodeBin), '..', 'lib', 'node_modules', 'npm');
+  const k6 = join(ROOT, '.tools', 'bin', 'k6');
+  if (!existsSync(npmDir)) fail(`runner: no npm beside ${nodeBin} (looked for ${npmDir}); the image takes this machine's Node.js and npm.`);
+  if (!existsSync(k6)) fail('runner: .tools/bin/k6 is missing: run bash scripts/setup (it builds k6).');
+  if (!existsSync(join(ROOT, 'node_modules', '.bin', 'playwright'))) fail('runner: node_modules is not installed: run bash scripts/setup (or npm ci).');
+  const h = createHash('sha256');
+  h.update(`parent:${baseHash}\nprometheus:${prometheusHash}\nnode:${process.version}\n`);
+  hashPath(h, join(ROOT, 'runner'), 'runner');
+  hashPath(h, k6, 'k6');
+  for (const entry of RUNNER_SUITE) hashPath(h, join(ROOT, entry), join('gate', entry));
+  const hash = h.digest('hex').slice(0, 16);
+  const gateVersion = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  const ref = `rag-gate/runner:h-${hash}`;
+  const args = [`PARENT=${IMAGE_REPO}/base:h-${baseHash}`, `PROMETHEUS=${IMAGE_REPO}/prometheus:h-${prometheusHash}`];
+  buildFrom('runner', ref, `rag-gate/runner:${gateVersion}`, hash, args, (ctx) => {
+    cpSync(join(ROOT, 'runner'), ctx, { recursive: true });
+    mkdirSync(join(ctx, 'node', 'bin'), { recursive: true });
+    cpSync(nodeBin, join(ctx, 'node', 'bin', 'node'));
+    cpSync(npmDir, join(ctx, 'node', 'lib', 'node_modules', 'npm'), { recursive: true });
+    cpSync(k6, join(ctx, 'k6'));
+    for (const entry of [...RUNNER_SUITE, 'node_modules']) cpSync(join(ROOT, entry), join(ctx, 'gate', entry), { recursive: true, verbatimSymlinks: true });
+  });
+  log(`runner: rag-gate/runner:${gateVersion} (${ref}), Node ${process.version} from ${nodeBin}`);
+}
+
+/**
+ * Which images the stack could run, decided and printed in one line. Where a registry answers, the official images'
+ * digests are resolved (nothing is pulled) and recorded in the lock the first time; the compose files still name
+ * the local builds, so those are built either way.
+ */
+async function chooseImages(): Promise<void> {
+  const lockFile = join(ROOT, IMAGES_LOCK);
+  const lock = existsSync(lockFile) ? (JSON.parse(readFileSync(lockFile, 'utf8')) as ImageLock) : {};
+  const probe = await probeRegistry();
+  const choice = chooseImageSource(probe, lock);
+  log(choice.line);
+  if (choice.source === 'local') return;
+  const resolved: ImageLock = {};
+  for (const image of OFFICIAL_IMAGES.filter((i) => !lock[i.ref])) {
+    const r = await probeRegistry(image.ref);
+    if (r.digest) resolved[image.ref] = r.digest;
+    else log(`${image.ref}: not resolved (${r.detail})`);
+  }
+  const next = recordDigests(lock, resolved);
+  for (const p of next.problems) log(`warning: ${p}`);
+  if (next.added.length) {
+    writeFileSync(lockFile, `${JSON.stringify(next.lock, null, 2)}\n`);
+    log(`recorded the digests of ${next.added.join(', ')} in ${IMAGES_LOCK}`);
+  }
+  log('the compose files still name the local builds: building them as before');
+}
+
+async function main(): Promise<void> {
   if (!docker(['info', '--format', '{{.ServerVersion}}']).ok) {
     fail('no Docker engine answers. Run `bash scripts/setup` (it starts one) or start dockerd yourself.');
   }
+  if (!runner && !baseOnly) await chooseImages();
   const prepared = new Set<string>();
   for (const spec of IMAGES) {
-    if (spec.prepare && !noPrepare && !prepared.has(spec.prepare) && !baseOnly && (only.length === 0 || only.includes(spec.name))) {
+    if (spec.prepare && !noPrepare && !prepared.has(spec.prepare) && !baseOnly && !runner && (only.length === 0 || only.includes(spec.name))) {
       prepared.add(spec.prepare);
       log(`${spec.name}: preparing inputs (${spec.prepare})`);
       execFileSync('bash', ['-c', spec.prepare], { cwd: ROOT, stdio: 'inherit' });
@@ -149,6 +224,11 @@ function main(): void {
   const hashes = new Map<string, string>();
   hashes.set('base', buildBase());
   if (baseOnly) return;
+  if (runner) {
+    const prometheus = IMAGES.find((i) => i.name === 'prometheus')!;
+    buildRunner(hashes.get('base')!, buildImage(prometheus, `${IMAGE_REPO}/base:h-${hashes.get('base')}`, hashes.get('base')!));
+    return;
+  }
   const pending = [...IMAGES];
   while (pending.length) {
     const idx = pending.findIndex((s) => hashes.has(s.parent));
@@ -165,4 +245,4 @@ function main(): void {
   }
 }
 
-main();
+await main();
