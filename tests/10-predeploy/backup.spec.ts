@@ -5,6 +5,8 @@
  * Live: reads the newest existing backup in backups/ only.
  */
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
+import { resolveFiles } from '../../checks/discover.ts';
+import { describeSource } from '../../core/profile.ts';
 import { checkBackedUp, checkBackupManifest, checkConfigBackedUp, listFiles } from '../../checks/backup.ts';
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -16,7 +18,7 @@ let made: { tmp: string; output: string } | undefined;
 let unavailable: string | undefined;
 
 test.describe.serial('Data backup', () => {
-  test.beforeAll(async ({ target }) => {
+  test.beforeAll(async ({ target }, testInfo) => {
     test.setTimeout(180_000);
     const dir = target.raw.deployDir;
     if (!dir) {
@@ -30,10 +32,12 @@ test.describe.serial('Data backup', () => {
       else backupDir = join(root, latest);
       return;
     }
-    const r = spawnSync('bash', [join(dir, 'scripts/backup.sh'), dir], { encoding: 'utf8', timeout: 150_000 });
+    const script = resolveFiles(dir, target.profile).backupScript;
+    annotate.info(testInfo, `backup script: ${script.value} (${describeSource(script.source)})`);
+    const r = spawnSync('bash', [join(dir, script.value), dir], { encoding: 'utf8', timeout: 150_000 });
     const output = `${r.stdout}${r.stderr}`.trim();
     const m = /backup: wrote (\S+)/.exec(output);
-    if (r.status !== 0 || !m) throw new Error(`scripts/backup.sh failed (exit ${r.status}):\n${output}`);
+    if (r.status !== 0 || !m) throw new Error(`${script.value} failed (exit ${r.status}):\n${output}`);
     const tmp = mkdtempSync(join(tmpdir(), 'rag-backup-'));
     backupDir = join(tmp, basename(m[1]!));
     cpSync(m[1]!, backupDir, { recursive: true, preserveTimestamps: true });
@@ -74,7 +78,7 @@ test.describe.serial('Data backup', () => {
     if (!backupDir) return notVerified(testInfo, unavailable!);
     const dir = target.raw.deployDir!;
     const own = checkBackupManifest(backupDir);
-    const r = spawnSync('bash', [join(dir, 'scripts/restore.sh'), backupDir, dir, '--verify-only'], { encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync('bash', [join(dir, resolveFiles(dir, target.profile).restoreScript.value), backupDir, dir, '--verify-only'], { encoding: 'utf8', timeout: 120_000 });
     await evidence('restore.sh --verify-only', `exit ${r.status}\n${r.stdout}${r.stderr}\n\nindependent manifest check: ${own.details.join('; ')}\n${own.problems.join('\n')}`);
     expect(own.problems).toHaveNoProblems(`backup ${basename(backupDir)}`);
     expect(r.status, `restore.sh --verify-only refused the backup:\n${r.stdout}${r.stderr}`).toBe(0);

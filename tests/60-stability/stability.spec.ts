@@ -27,6 +27,7 @@ import { soakSettings } from '../../core/config.ts';
 import { askGolden, goldenSet, leakVerdict, mixedLoad, resourceSample, type GoldenResult, type LeakVerdict, type LoadStats, type ResourceSample } from '../../checks/stability.ts';
 import { percentile, rotationProblems, soakHealthProblems, uiResponsivenessProblems, uploadRateProblems } from '../../checks/soak.ts';
 import { checkBackupContents } from '../../checks/backup.ts';
+import { resolveFiles } from '../../checks/discover.ts';
 
 interface SoakResult {
   settings: ReturnType<typeof soakSettings>;
@@ -254,11 +255,12 @@ test.describe('Logs and backups', () => {
     if (!deployDir) return notVerified(testInfo, `${target.mode}: no deployment directory here (set RAG_DEPLOY_DIR when running on the host)`);
     if (target.mode === 'live' && !target.allowDestructive) return notVerified(testInfo, 'live: taking a backup writes into the deployment directory; run with RAG_ALLOW_DESTRUCTIVE=1');
     test.setTimeout(5 * 60_000);
-    const out = execFileSync('bash', [join(deployDir, 'scripts', 'backup.sh'), deployDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const files = resolveFiles(deployDir, target.profile);
+    const out = execFileSync('bash', [join(deployDir, files.backupScript.value), deployDir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const path = /backup: wrote (\S+)/.exec(out)?.[1];
     expect(path, `backup.sh did not say where it wrote the backup:\n${out}`).toBeDefined();
     try {
-      const verify = spawnSync('bash', [join(deployDir, 'scripts', 'restore.sh'), path!, deployDir, '--verify-only'], { encoding: 'utf8' });
+      const verify = spawnSync('bash', [join(deployDir, files.restoreScript.value), path!, deployDir, '--verify-only'], { encoding: 'utf8' });
       await evidence('backup.sh + restore.sh --verify-only', `${out}\nexit ${verify.status}\n${verify.stdout}${verify.stderr}`);
       expect(verify.status, `restore.sh --verify-only rejected a fresh backup:\n${verify.stderr}`).toBe(0);
       expect(checkBackupContents(path!).problems).toHaveNoProblems('the fresh backup', { evidence: 'backup.sh + restore.sh --verify-only' });

@@ -20,6 +20,11 @@ async function main(): Promise<void> {
   const backendWs = backend.replace(/^http/, 'ws');
   const secret = new TextEncoder().encode(str('JWT_SECRET'));
   const version = str('APP_VERSION', '1.0.0');
+  // The backend's multipart field (the backend reads the same UPLOAD_FIELD from .env.production).
+  const uploadField = str('UPLOAD_FIELD', 'files');
+  if (!/^[A-Za-z0-9_-]+$/.test(uploadField)) throw new Error(`UPLOAD_FIELD "${uploadField}" is not a form field name (letters, digits, _ and - only)`);
+  const script = appJs.replace("fd.append('files', f, f.name)", `fd.append(${JSON.stringify(uploadField)}, f, f.name)`);
+  if (!script.includes(`fd.append(${JSON.stringify(uploadField)}`) && uploadField !== 'files') throw new Error('the UI script no longer has its upload field where UPLOAD_FIELD is set');
   const level = logLevel();
 
   let token: { value: string; until: number } | null = null;
@@ -65,7 +70,7 @@ async function main(): Promise<void> {
 
   const page = async (_req: FastifyRequest, reply: any) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(indexHtml);
   for (const p of ['/', '/documents', '/chat', '/settings']) ui.get(p, page);
-  ui.get('/static/app.js', async (_req, reply) => reply.type('application/javascript; charset=utf-8').send(appJs));
+  ui.get('/static/app.js', async (_req, reply) => reply.type('application/javascript; charset=utf-8').send(script));
   ui.get('/static/app.css', async (_req, reply) => reply.type('text/css; charset=utf-8').send(appCss));
   ui.get('/favicon.ico', async (_req, reply) => reply.code(204).send());
   ui.get('/_health', health);
