@@ -29,11 +29,10 @@ setup('start or attach to the target deployment', async ({}, testInfo) => {
     if (info.error || info.status !== 0) {
       throw new Error(`${config.mode} mode needs a running Docker engine, and none answers (${(info.stderr || String(info.error)).trim()}). Run \`bash scripts/setup\` (installs and starts one), or point the suite at a running deployment with RAG_BASE_URL.`);
     }
-  } else {
-    setup.setTimeout(30_000);
-    await probeReachable(config.baseUrl!, config.caFile);
-  }
+  } else setup.setTimeout(30_000);
   const target = await startTarget(config);
+  // Live: the CA the run trusts is RAG_CA_FILE, else the deployment's own (the profile's tlsCa or ssl/ca.crt).
+  if (config.mode === 'live') await probeReachable(config.baseUrl!, target.caFile);
   saveTarget(target);
   const secrets = Secrets.fromFile(target.envFile);
   // Lines of the env file that cannot be parsed fail the checks of their variables (with file:line), not the set-up.
