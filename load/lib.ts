@@ -11,6 +11,8 @@
  *   UPLOAD_PATH, UPLOAD_FIELD, QUERY_PATH, QUESTION_FIELD, DOCUMENTS_PATH  the API's routes and field names
  *                (the deployment profile's `api`); default the contract's
  *   SUMMARY_DIR  where handleSummary writes <script>.json; default reports/k6
+ *   REQUEST_MARK sent as every request's User-Agent with its endpoint tag, `<mark> (<endpoint>)`
+ *                (core/request-mark.ts), so that Nginx's access log tells the run's requests apart (bench:load)
  *
  * TLS: the hermetic stack's HTTPS certificate is signed by a private CA and k6 has no option to trust a CA
  * file. k6 is a Go program, and Go reads extra roots from SSL_CERT_FILE on Linux, so lib/k6.ts runs k6
@@ -29,6 +31,7 @@ import {
   QUERY_PERCENTILE,
   SIMULTANEOUS_UPLOADS,
 } from '../core/thresholds.ts';
+import { markedUserAgent } from '../core/request-mark.ts';
 
 // ---- Timing allowances of the scripts themselves (not checklist numbers) ------------------------------
 
@@ -93,14 +96,16 @@ export function baseUrl(): string {
 }
 
 /** Request params for one endpoint: the endpoint tag (thresholds are per tag) and a fixed `name` so that
- * URLs with ids do not each become their own time series. */
+ * URLs with ids do not each become their own time series; with REQUEST_MARK, the marked User-Agent. */
 export function tagged(endpoint: Endpoint, extra: { headers?: Record<string, string>; timeout?: string; name?: string } = {}) {
   // k6 rejects `timeout: undefined` ("invalid timeout value"), so only set what is given.
   const params: { tags: Record<string, string>; headers?: Record<string, string>; timeout: string } = {
     tags: { endpoint, name: extra.name ?? endpoint },
     timeout: extra.timeout ?? REQUEST_TIMEOUT,
   };
-  if (extra.headers) params.headers = extra.headers;
+  const mark = (__ENV.REQUEST_MARK ?? '').trim();
+  const headers = mark ? { 'User-Agent': markedUserAgent(mark, endpoint), ...extra.headers } : extra.headers;
+  if (headers) params.headers = headers;
   return params;
 }
 

@@ -1,177 +1,274 @@
 /**
- * `npm run bench:load`: cross-checks k6 against ab and wrk (Debian packages apache2-utils, wrk) on the same
- * request – one `/health` URL, the same concurrency and duration, keep-alive on for all three – and prints
- * requests/s and p50/p95 latency for each, and the ratios. Runs the tools one after another (never in
- * parallel: on a 2-core machine they would measure each other).
+ * `npm run bench:load`: is the latency k6 reports the latency the server delivered? For each of the checklist's loads
+ * – load/health-basic.ts (`ab -n 100 -c 10`: 100 × GET /health, 10 at a time), load/queries.ts (10 concurrent
+ * queries), load/uploads.ts (5 simultaneous uploads) – it runs the k6 script as the gate does (lib/k6.ts runK6, the
+ * same environment) with every request marked (REQUEST_MARK: User-Agent `<mark> (<endpoint>)`, core/request-mark.ts),
+ * then reads the lines of exactly those requests from Nginx's JSON access log and compares k6's p95 of
+ * `http_req_duration` (from its raw samples, `--out json`: the figure k6's summary gives) with the p95 of Nginx's
+ * `$request_time` (seconds → ms) over the same requests: per endpoint tag and over all the run's requests. Target:
+ * within max(10 %, 5 ms) of Nginx's (lib/nginx-log.ts), on as many requests on both sides. Judged: each load's own
+ * endpoint (health, query, upload) and all its requests; the other endpoints (seed, status, delete) are shown.
  *
- * Usage: npm run bench:load -- [URL] [--connections N] [--duration 10] [--no-keepalive]
- *        Without --connections it runs twice: 10 connections (the checklist's concurrency: throughput) and
- *        1 connection (one request at a time: latency without client-side CPU contention).
- *        URL (or env BENCH_URL): a /health URL, e.g. the hermetic stack's http://127.0.0.1:<port>/health.
- * Targets of the issue: k6's p50 within ±20 % of ab's; k6's requests/s at least half of wrk's.
+ *   npm run bench:load -- --project <name>     a running stack: the state file the setup project wrote,
+ *                                              .cache/state/target-<name>.json (URLs, deployment dir, CA, env file);
+ *                                              RAG_PROJECT=<name> RAG_KEEP_STACK=1 npx playwright test --project setup
+ *                                              starts one and keeps it
+ *   npm run bench:load -- --deploy-dir DIR --base-url URL [--health-url URL] [--ca-file F] [--env-file F]
+ *                                              a deployment on this host (live: one query round per client, as the gate)
+ *   [--access-log FILE]   default <deployment dir>/logs/nginx/access.log (the reference's bind mount of
+ *                         /var/log/nginx, where nginx.conf's `access_log … json_safe` writes)
+ *   [--only health-basic,queries,uploads]
+ *
+ * The k6 summaries, raw samples and reports/bench/load-fidelity.json (the figures) go to reports/bench/. Exit 0 when
+ * every judged comparison agrees, 1 when one does not or a load could not run, 2 on a usage error. The loads upload
+ * and delete documents (as the gate does in every mode).
+ *
+ * `--vs-tools [URL]` runs the earlier comparison of k6 with ab and wrk on one /health URL (scripts/bench-load-tools.ts);
+ * its targets are retired – k6 spends ~10× the client CPU per request of wrk by design, which says nothing about
+ * whether its latency is the server's – and it is kept as a diagnostic of the client's cost.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { benchUrl } from '../core/config.ts';
-import { REPO_ROOT } from '../core/paths.ts';
-import { K6_BIN, k6Missing } from '../lib/k6.ts';
+import { REPO_ROOT, REPORTS_DIR, STATE_DIR } from '../core/paths.ts';
+import { contractProfile, CONTRACT_FILES, loadProfile, PROFILE_FILE, type Profile } from '../core/profile.ts';
+import { apiShapeEnv, describeExit, k6Missing, runK6 } from '../lib/k6.ts';
+import { emptyRaw, readRawOutput } from '../lib/k6-merge.ts';
+import { agreement, FIDELITY_FLOOR_MS, FIDELITY_RELATIVE, markedRequests, p95, parseAccessLog, type Agreement } from '../lib/nginx-log.ts';
+import { Secrets } from '../lib/secrets.ts';
+import type { Target } from '../testcontainers/target.ts';
+import { benchVsTools } from './bench-load-tools.ts';
 
-const argv = process.argv.slice(2);
-const opt = (name: string, def: string) => {
-  const i = argv.indexOf(name);
-  return i >= 0 && argv[i + 1] ? argv[i + 1]! : def;
-};
-const positional = argv.filter((a, i) => !a.startsWith('--') && !(i > 0 && ['--connections', '--duration'].includes(argv[i - 1]!)));
-const urlArg = positional[0] ?? benchUrl();
-if (!urlArg) {
-  console.error('bench:load: give the /health URL as argument or in BENCH_URL, e.g. npm run bench:load -- http://127.0.0.1:8080/health');
-  process.exit(2);
-}
-const url: string = urlArg;
-let parsed: URL;
-try {
-  parsed = new URL(url);
-} catch {
-  console.error(`bench:load: "${url}" is not a URL (BENCH_URL or the first argument)`);
-  process.exit(2);
-}
-if (!['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname)) {
-  console.error(`bench:load: ${parsed.hostname} is not a loopback address; this benchmark saturates its target and only runs against 127.0.0.1/localhost`);
-  process.exit(2);
-}
-const connectionsArg = argv.includes('--connections') ? Number(opt('--connections', '10')) : undefined;
-const duration = Number(opt('--duration', '10'));
-const keepAlive = !argv.includes('--no-keepalive');
+/** The checklist's loads, the endpoint tag of the requests each is about, and the line it stands for. */
+const LOADS = [
+  { script: 'health-basic', endpoint: 'health', line: 'ab -n 100 -c 10 /health', needsKey: false },
+  { script: 'queries', endpoint: 'query', line: '10 concurrent queries', needsKey: true },
+  { script: 'uploads', endpoint: 'upload', line: '5 simultaneous uploads', needsKey: true },
+] as const;
+type Load = (typeof LOADS)[number];
 
-interface Result {
-  tool: string;
-  rps: number;
-  p50: number;
-  p95: number;
-  requests: number;
-  errors: number;
-  /** CPU seconds the tool itself used (user + system, from the reaped child's times), divided per request. */
-  cpuUsPerReq?: number;
-  note?: string;
+const OUT_DIR = join(REPORTS_DIR, 'bench');
+const WORK_DIR = join(OUT_DIR, 'load-fidelity');
+/** How long Nginx may take to write the last lines after k6 has its answers. */
+const LOG_SETTLE_MS = 5000;
+
+const shown = (f: string) => (f.startsWith(`${REPO_ROOT}/`) ? relative(REPO_ROOT, f) : f);
+
+class UsageError extends Error {}
+
+interface Setup {
+  description: string;
+  env: Record<string, string | undefined>;
+  accessLog: string;
+  secrets: Secrets;
+  /** Why the loads that upload cannot run, when they cannot. */
+  noKey?: string;
 }
 
-/** CPU seconds used so far by this process's reaped children (proc(5): /proc/self/stat cutime + cstime). */
-function childCpuSeconds(): number {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // fields[0] is field 3 (state); cutime and cstime are fields 16 and 17, in clock ticks (USER_HZ = 100 on Linux)
-  return (Number(fields[13]) + Number(fields[14])) / 100;
+/** The target from a state file (--project) or from a deployment dir and URL, as the k6 environment the gate builds. */
+function setUp(opt: Record<string, string | boolean | undefined>): Setup {
+  const str = (k: string) => (typeof opt[k] === 'string' ? (opt[k] as string) : undefined);
+  let target: Pick<Target, 'mode' | 'deployDir' | 'urls' | 'caFile' | 'envFile'>;
+  let description: string;
+  if (str('project')) {
+    const file = join(STATE_DIR, `target-${str('project')}.json`);
+    if (!existsSync(file)) throw new UsageError(`no state file ${shown(file)}: no stack of project ${str('project')} is recorded; start one with RAG_PROJECT=${str('project')} RAG_KEEP_STACK=1 npx playwright test --project setup`);
+    target = JSON.parse(readFileSync(file, 'utf8')) as Target;
+    description = `project ${str('project')} (${target.mode}, ${shown(file)})`;
+  } else if (str('deploy-dir') && str('base-url')) {
+    const deployDir = resolve(str('deploy-dir')!);
+    const base = new URL(str('base-url')!).origin;
+    target = { mode: 'live', deployDir, urls: base.startsWith('https:') ? { nginxHttps: base } : { nginxHttp: base } };
+    description = `${base}, deployment ${shown(deployDir)}`;
+  } else {
+    throw new UsageError('give the target: --project <name> (a running stack the setup project recorded) or --deploy-dir DIR --base-url URL');
+  }
+  const deployDir = target.deployDir;
+  const profile: Profile = deployDir && existsSync(join(deployDir, PROFILE_FILE)) ? loadProfile(join(deployDir, PROFILE_FILE)) : contractProfile();
+  const inDeploy = (rel: string) => (deployDir && existsSync(join(deployDir, rel)) ? join(deployDir, rel) : undefined);
+  const caFile = str('ca-file') ?? target.caFile ?? inDeploy(profile.files.tlsCa ?? CONTRACT_FILES.tlsCa);
+  const envFile = str('env-file') ?? target.envFile ?? inDeploy('.env.production');
+  const accessLog = str('access-log') ?? (deployDir ? join(deployDir, 'logs', 'nginx', 'access.log') : undefined);
+  if (!accessLog) throw new UsageError(`${description}: no deployment directory, so no access log; give --access-log FILE (Nginx's JSON access log)`);
+  if (!existsSync(accessLog)) throw new UsageError(`no access log at ${shown(accessLog)}: the reference's Nginx writes /var/log/nginx/access.log, bind-mounted to <deployment dir>/logs/nginx; give --access-log FILE`);
+
+  const base = target.urls.nginxHttps ?? target.urls.nginxHttp;
+  if (!base) throw new UsageError(`${description}: the target has no Nginx URL`);
+  const secrets = Secrets.fromFile(envFile);
+  const apiKey = secrets.get(profile.auth.secret);
+  return {
+    description,
+    accessLog,
+    secrets,
+    noKey: profile.auth.scheme !== 'none' && !apiKey ? `no ${profile.auth.secret} (${envFile ? `not in ${shown(envFile)}` : 'no .env.production; give --env-file'}): the load uploads documents` : undefined,
+    // As the gate's (tests/30-integration/performance.spec.ts k6Env).
+    env: {
+      BASE_URL: base,
+      HEALTH_URL: str('health-url') ?? `${target.urls.nginxHttp ?? base}${profile.api.healthPath}`,
+      SSL_CERT_FILE: base.startsWith('https:') ? caFile : undefined,
+      ...apiShapeEnv(profile.api, profile.auth),
+      API_KEY: apiKey,
+      QUERIES_PER_CLIENT: target.mode === 'live' ? '1' : undefined,
+    },
+  };
 }
 
-/** Runs a tool to completion; cpuSeconds is the CPU it used itself (user + system). */
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env) {
-  const cpu0 = childCpuSeconds();
-  const r = spawnSync(cmd, args, { cwd: REPO_ROOT, encoding: 'utf8', env, maxBuffer: 64 * 1024 * 1024 });
-  if (r.error) throw new Error(`${cmd}: ${r.error.message}`);
-  return { ...r, cpuSeconds: childCpuSeconds() - cpu0 };
+/** The bytes of `file` from `offset` on (from the start when it is shorter now: rotated or truncated). */
+function readFrom(file: string, offset: number): string {
+  const size = statSync(file).size;
+  const from = size >= offset ? offset : 0;
+  const buf = Buffer.alloc(size - from);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, buf, 0, buf.length, from);
+  } finally {
+    closeSync(fd);
+  }
+  return buf.toString('utf8');
 }
-const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
-/** Runs k6, ab and wrk one after another with `connections` connections for `duration` seconds each. */
-function benchAll(connections: number): { results: Result[]; skipped: string[] } {
-  const work = mkdtempSync(join(tmpdir(), 'bench-load-'));
-  const results: Result[] = [];
-  const skipped: string[] = [];
-  // ---- k6
-  const k6Why = k6Missing();
-  if (k6Why) skipped.push(`k6: ${k6Why}`);
-  else {
-    const r = run(K6_BIN, ['run', '--quiet', '--no-color', join(REPO_ROOT, 'load', 'bench-health.ts')], {
-      ...process.env,
-      BENCH_URL: url,
-      CONNECTIONS: String(connections),
-      DURATION: `${duration}s`,
-      SUMMARY_DIR: work,
-      K6_NO_USAGE_REPORT: 'true',
-      ...(keepAlive ? {} : { K6_NO_CONNECTION_REUSE: 'true' }),
-    });
-    const file = join(work, 'bench-health.json');
-    if (!existsSync(file)) skipped.push(`k6: no summary (exit ${r.status}): ${r.stderr.slice(-500)}`);
-    else {
-      const m = JSON.parse(readFileSync(file, 'utf8')).metrics;
-      const d = m.http_req_duration.values;
-      results.push({ cpuUsPerReq: (r.cpuSeconds * 1e6) / m.http_reqs.values.count, tool: 'k6', rps: m.http_reqs.values.rate, p50: d.med, p95: d['p(95)'], requests: m.http_reqs.values.count, errors: Math.round((m.http_req_failed?.values.rate ?? 0) * m.http_reqs.values.count) });
-    }
+interface Row extends Agreement {
+  endpoint: string;
+  judged: boolean;
+}
+
+/** k6's parts of a request: sending + waiting + receiving make http_req_duration; the others come before it. */
+const PARTS = ['http_req_blocked', 'http_req_connecting', 'http_req_tls_handshaking', 'http_req_sending', 'http_req_waiting', 'http_req_receiving'];
+
+interface LoadResult {
+  script: string;
+  line: string;
+  mark: string;
+  k6Exit?: string;
+  rows: Row[];
+  /** k6's p95 of each part (PARTS) of the load's own endpoint's requests, ms: where a difference comes from. */
+  partsP95?: Record<string, number | undefined>;
+  /** Access-log lines written during the run that are no JSON entry. */
+  malformed: number;
+  problem?: string;
+}
+
+async function measure(load: Load, setup: Setup, runId: string): Promise<LoadResult> {
+  const mark = `rag-gate-bench/${runId}/${load.script}`;
+  const base: LoadResult = { script: load.script, line: load.line, mark, rows: [], malformed: 0 };
+  if (load.needsKey && setup.noKey) return { ...base, problem: `not run: ${setup.noKey}` };
+  const rawFile = join(WORK_DIR, `${load.script}.raw.json`);
+  rmSync(rawFile, { force: true });
+  const offset = statSync(setup.accessLog).size;
+  const run = await runK6(load.script, { ...setup.env, REQUEST_MARK: mark }, undefined, { secrets: setup.secrets, summaryDir: WORK_DIR, flags: ['--out', `json=${rawFile}`], timeoutMs: 10 * 60_000 });
+  const k6Exit = `${describeExit(run.exitCode)} after ${(run.durationMs / 1000).toFixed(1)} s`;
+  if (!existsSync(rawFile)) return { ...base, k6Exit, problem: `k6 wrote no samples: ${run.logs.filter((l) => l.level === 'error').map((l) => l.msg).slice(0, 2).join(' | ') || run.stderr.slice(-300)}` };
+
+  const raw = emptyRaw();
+  await readRawOutput(rawFile, 0, raw);
+  const own = (metric: string) => raw.points.filter((p) => p.metric === metric && p.tags.endpoint === load.endpoint).map((p) => p.value);
+  const partsP95 = Object.fromEntries(PARTS.map((m) => [m.replace('http_req_', ''), p95(own(m))]));
+  const k6 = new Map<string, number[]>([['all', []]]);
+  for (const p of raw.points) {
+    if (p.metric !== 'http_req_duration') continue;
+    const endpoint = p.tags.endpoint ?? '(untagged)';
+    if (!k6.has(endpoint)) k6.set(endpoint, []);
+    k6.get(endpoint)!.push(p.value);
+    k6.get('all')!.push(p.value);
   }
 
-  // ---- ab (ApacheBench): time-limited like the others; -e writes the percentile table
-  if (!have('ab')) skipped.push('ab: not installed (apt-get install apache2-utils; scripts/setup does it)');
-  else {
-    const csv = join(work, 'ab.csv');
-    const r = run('ab', [...(keepAlive ? ['-k'] : []), '-q', '-c', String(connections), '-t', String(duration), '-n', '10000000', '-e', csv, url]);
-    const rps = Number(/Requests per second:\s+([\d.]+)/.exec(r.stdout)?.[1]);
-    const complete = Number(/Complete requests:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0);
-    const failed = Number(/Failed requests:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0);
-    const non2xx = Number(/Non-2xx responses:\s+(\d+)/.exec(r.stdout)?.[1] ?? 0);
-    if (!existsSync(csv) || !Number.isFinite(rps)) skipped.push(`ab: no result (exit ${r.status}): ${(r.stderr || r.stdout).slice(-400)}`);
-    else {
-      const pct = new Map<number, number>();
-      for (const line of readFileSync(csv, 'utf8').split('\n').slice(1)) {
-        const [p, ms] = line.split(',');
-        if (p && ms) pct.set(Number(p), Number(ms));
-      }
-      results.push({ cpuUsPerReq: (r.cpuSeconds * 1e6) / complete, tool: 'ab', rps, p50: pct.get(50)!, p95: pct.get(95)!, requests: complete, errors: failed + non2xx });
-    }
+  // Nginx writes a line once the answer is sent; wait until it has written as many as k6 made (or LOG_SETTLE_MS).
+  const deadline = Date.now() + LOG_SETTLE_MS;
+  let log = parseAccessLog(readFrom(setup.accessLog, offset));
+  let nginx = markedRequests(log.entries, mark);
+  const logged = () => [...nginx.values()].reduce((n, es) => n + es.length, 0);
+  while (logged() < k6.get('all')!.length && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    log = parseAccessLog(readFrom(setup.accessLog, offset));
+    nginx = markedRequests(log.entries, mark);
   }
 
-  // ---- wrk: 2 threads (the machine's cores), percentiles from its Lua done() hook (its --latency has no p95)
-  if (!have('wrk')) skipped.push('wrk: not installed (apt-get install wrk; scripts/setup does it)');
-  else {
-    const lua = join(work, 'report.lua');
-    writeFileSync(
-      lua,
-      `${keepAlive ? '' : 'wrk.headers["Connection"] = "close"\n'}done = function(summary, latency, requests)
-    local e = summary.errors
-    io.write(string.format("RESULT %d %d %d %d %d\\n", summary.requests, summary.duration, latency:percentile(50), latency:percentile(95), e.connect + e.read + e.write + e.status + e.timeout))
-  end
-  `,
-    );
-    const threads = Math.min(2, connections);
-    const r = run('wrk', ['-t', String(threads), '-c', String(connections), '-d', `${duration}s`, '-s', lua, url]);
-    const m = /RESULT (\d+) (\d+) (\d+) (\d+) (\d+)/.exec(r.stdout);
-    if (!m) skipped.push(`wrk: no result (exit ${r.status}): ${(r.stderr || r.stdout).slice(-400)}`);
-    else {
-      const [, reqs, durUs, p50Us, p95Us, errs] = m.map(Number) as [number, number, number, number, number, number];
-      results.push({ cpuUsPerReq: (r.cpuSeconds * 1e6) / reqs, tool: 'wrk', rps: reqs / (durUs / 1e6), p50: p50Us / 1000, p95: p95Us / 1000, requests: reqs, errors: errs });
-    }
-  }
-  rmSync(work, { recursive: true, force: true });
-  return { results, skipped };
+  const endpoints = [...new Set([...k6.keys(), ...nginx.keys()])].filter((e) => e !== 'all').sort((a, b) => (a === load.endpoint ? -1 : b === load.endpoint ? 1 : a.localeCompare(b)));
+  const nginxMs = (e: string) => (nginx.get(e) ?? []).map((x) => x.requestTimeMs);
+  const rows: Row[] = [
+    ...endpoints.map((e) => ({ endpoint: e, judged: e === load.endpoint, ...agreement(k6.get(e) ?? [], nginxMs(e)) })),
+    { endpoint: 'all', judged: true, ...agreement(k6.get('all')!, [...nginx.values()].flat().map((x) => x.requestTimeMs)) },
+  ];
+  if (!endpoints.includes(load.endpoint)) rows.unshift({ endpoint: load.endpoint, judged: true, ...agreement([], []) });
+  return { ...base, k6Exit, rows, partsP95, malformed: log.malformed };
 }
 
-// ---- report
-const f = (n: number | undefined, d = 2) => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(d));
-const phases = connectionsArg ? [connectionsArg] : [10, 1];
-const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-console.log(`\nGET ${url}: ${duration} s per tool, keep-alive ${keepAlive ? 'on' : 'off'}, tools run one after another; load average before: ${load()}`);
-let complete = true;
-for (const connections of phases) {
-  const { results, skipped } = benchAll(connections);
-  complete &&= results.length === 3;
-  console.log(`\n${connections} connection${connections > 1 ? 's' : ''}${connections === 10 ? ' (the checklist\'s concurrency; throughput)' : connections === 1 ? ' (one request at a time; latency)' : ''}`);
-  console.log('tool   requests/s   p50 ms   p95 ms   requests   errors   client CPU µs/request');
-  for (const r of results) console.log(`${r.tool.padEnd(5)} ${f(r.rps, 0).padStart(11)} ${f(r.p50, 3).padStart(8)} ${f(r.p95, 3).padStart(8)} ${String(r.requests).padStart(10)} ${String(r.errors).padStart(8)} ${f(r.cpuUsPerReq, 1).padStart(23)}`);
-  const by = Object.fromEntries(results.map((r) => [r.tool, r]));
-  const k6 = by.k6;
-  if (k6 && by.ab) {
-    const p50Ratio = k6.p50 / by.ab.p50;
-    console.log(`k6/ab  p50 ratio ${f(p50Ratio)} (target 0.80–1.20: ${p50Ratio >= 0.8 && p50Ratio <= 1.2 ? 'met' : 'NOT met'}), p95 ratio ${f(k6.p95 / by.ab.p95)}, requests/s ratio ${f(k6.rps / by.ab.rps)}`);
+const ms = (v: number | undefined, signed = false) => (v === undefined ? 'n/a' : `${signed && v >= 0 ? '+' : ''}${v.toFixed(1)}`);
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+function print(r: LoadResult): void {
+  console.log(`\n${r.script} (${r.line})${r.k6Exit ? `: ${r.k6Exit}` : ''}`);
+  if (r.problem) console.log(`  ${r.problem}`);
+  if (!r.rows.length) return;
+  console.log('  endpoint   k6 n  nginx n   k6 p95 ms  nginx p95 ms   diff ms  allowed ms  verdict');
+  for (const row of r.rows) {
+    const verdict = row.judged ? (row.ok ? 'PASS' : 'FAIL') : row.ok ? '(agrees)' : '(differs)';
+    console.log(`  ${row.endpoint.padEnd(9)} ${String(row.k6Count).padStart(5)} ${String(row.nginxCount).padStart(8)} ${ms(row.k6P95).padStart(11)} ${ms(row.nginxP95).padStart(13)} ${ms(row.diffMs, true).padStart(9)} ${ms(row.allowedMs).padStart(11)}  ${verdict}${row.problem ? `: ${row.problem}` : ''}`);
   }
-  if (k6 && by.wrk) {
-    const rpsRatio = k6.rps / by.wrk.rps;
-    console.log(`k6/wrk requests/s ratio ${f(rpsRatio)} (target >= 0.50: ${rpsRatio >= 0.5 ? 'met' : 'NOT met'}), p50 ratio ${f(k6.p50 / by.wrk.p50)}, p95 ratio ${f(k6.p95 / by.wrk.p95)}`);
+  if (r.partsP95) {
+    const part = (k: string) => `${k} ${ms(r.partsP95![k])}`;
+    console.log(`  k6's p95 per part (${r.rows[0]!.endpoint}, ms): ${['sending', 'waiting', 'receiving'].map(part).join(', ')} (the duration); before it: ${['blocked', 'connecting', 'tls_handshaking'].map(part).join(', ')}`);
   }
-  if (k6?.cpuUsPerReq && by.ab?.cpuUsPerReq && by.wrk?.cpuUsPerReq)
-    console.log(`client CPU per request: k6 ${f(k6.cpuUsPerReq / by.ab.cpuUsPerReq, 1)}× ab's, ${f(k6.cpuUsPerReq / by.wrk.cpuUsPerReq, 1)}× wrk's (on ${cpus().length} cores shared with the server, the client's CPU per request bounds its requests/s)`);
-  if (by.ab && by.wrk) console.log(`ab/wrk requests/s ratio ${f(by.ab.rps / by.wrk.rps)}, p50 ratio ${f(by.ab.p50 / by.wrk.p50)}`);
-  for (const sk of skipped) console.log(`skipped ${sk}`);
+  if (r.malformed) console.log(`  ${r.malformed} access-log line(s) written during the run were no JSON entry: skipped`);
 }
-console.log(`\nload average after: ${load()} (${cpus().length} cores; figures taken on a busy machine are not comparable)`);
-process.exit(complete ? 0 : 1);
+
+async function main(): Promise<number> {
+  const { values: opt, positionals } = parseArgs({
+    options: {
+      project: { type: 'string' },
+      'deploy-dir': { type: 'string' },
+      'base-url': { type: 'string' },
+      'health-url': { type: 'string' },
+      'ca-file': { type: 'string' },
+      'env-file': { type: 'string' },
+      'access-log': { type: 'string' },
+      only: { type: 'string' },
+      'vs-tools': { type: 'boolean' },
+      connections: { type: 'string' },
+      duration: { type: 'string' },
+      'no-keepalive': { type: 'boolean' },
+    },
+    allowPositionals: true,
+  });
+  if (opt['vs-tools']) {
+    const url = positionals[0] ?? benchUrl();
+    if (!url) throw new UsageError('--vs-tools: give the /health URL as argument or in BENCH_URL, e.g. npm run bench:load -- --vs-tools http://127.0.0.1:8080/health');
+    return benchVsTools(url, process.argv.slice(2));
+  }
+  if (positionals.length) throw new UsageError(`unexpected argument ${positionals[0]}: the URL argument is --vs-tools's; the k6-vs-Nginx comparison takes --project <name> or --deploy-dir DIR --base-url URL`);
+  const missing = k6Missing();
+  if (missing) throw new UsageError(missing);
+  const only = opt.only?.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = only?.filter((s) => !LOADS.some((l) => l.script === s));
+  if (unknown?.length) throw new UsageError(`--only: no load ${unknown.join(', ')} (the loads: ${LOADS.map((l) => l.script).join(', ')})`);
+  const setup = setUp(opt);
+  mkdirSync(WORK_DIR, { recursive: true });
+
+  const runId = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
+  console.log(`k6 against Nginx: p95 of k6's http_req_duration and of Nginx's $request_time over the same requests (marked rag-gate-bench/${runId}/<load>), bound max(${FIDELITY_RELATIVE * 100} %, ${FIDELITY_FLOOR_MS} ms)`);
+  console.log(`target ${setup.description}; access log ${shown(setup.accessLog)}; load average before: ${loadavg()}`);
+  const results: LoadResult[] = [];
+  for (const load of LOADS.filter((l) => !only || only.includes(l.script))) {
+    const r = await measure(load, setup, runId);
+    print(r);
+    results.push(r);
+  }
+  const judged = results.flatMap((r) => r.rows.filter((row) => row.judged));
+  const passed = judged.filter((row) => row.ok).length;
+  const complete = results.every((r) => !r.problem);
+  const ok = complete && judged.length > 0 && passed === judged.length;
+  const record = join(OUT_DIR, 'load-fidelity.json');
+  writeFileSync(record, JSON.stringify({ at: new Date().toISOString(), target: setup.description, bound: { relative: FIDELITY_RELATIVE, floorMs: FIDELITY_FLOOR_MS }, ok, results }, null, 2));
+  console.log(`\nload average after: ${loadavg()}; k6 summaries and raw samples in ${shown(WORK_DIR)}, figures in ${shown(record)}`);
+  console.log(`k6 fidelity: ${ok ? 'PASS' : 'FAIL'} – ${passed} of ${judged.length} judged comparisons within max(${FIDELITY_RELATIVE * 100} %, ${FIDELITY_FLOOR_MS} ms)${complete ? '' : `; not measured: ${results.filter((r) => r.problem).map((r) => r.script).join(', ')}`}`);
+  return ok ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: Error) => {
+    console.error(`bench:load: ${e.message}`);
+    process.exit(e instanceof UsageError ? 2 : 1);
+  },
+);
