@@ -110,7 +110,9 @@ async function show(testInfo: TestInfo, evidence: (n: string, t: string) => Prom
     annotate.measured(testInfo, `${name}, ${r.type} (${r.questions}): ${parts.join(', ')}`);
     if (!figures) continue;
     for (const [key, value] of [['hit_at_k', r.hitAtK], ['mrr', r.mrr], ['citation_precision', r.citationPrecision], ['fact_recall', r.factRecall], ['grounded', r.grounded], ['refusals', r.refusalCorrectness]] as const) {
-      annotate.figure(testInfo, { key: `quality.${r.type}.${key}`, value: pct(value), unit: 'fraction', better: 'higher', of: r.questions });
+      // A share of questions carries its count; MRR and the share of citations are no count of questions.
+      const perQuestion = key !== 'mrr' && key !== 'citation_precision';
+      annotate.figure(testInfo, { key: `quality.${r.type}.${key}`, value: pct(value), unit: key === 'mrr' ? '' : 'fraction', better: 'higher', ...(perQuestion ? { of: r.questions } : {}) });
     }
     annotate.figure(testInfo, { key: `quality.${r.type}.max_ms`, value: Math.round(r.maxMs), unit: 'ms', better: 'lower' });
   }
