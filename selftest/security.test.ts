@@ -221,6 +221,8 @@ test('leak checks look for credentials, not for every configured word', () => {
     { key: 'DOMAIN_HOST', value: 'localhost', line: 2 },
     { key: 'GRAFANA_PASSWORD', value: 'admin123', line: 3 },
     { key: 'SESSION_ID_SEED', value: 'f3A9kQ2mZ7xR1tL8', line: 4 },
+    { key: 'API_KEY_HEADER', value: 'X-Api-Token', line: 5 },
+    { key: 'BACKUP_PASSPHRASE_FILE', value: '/run/secrets/backup', line: 6 },
   ]);
   const names = s.credentialValues().map(([k]) => k).sort();
   assert.deepEqual(names, ['GRAFANA_PASSWORD', 'SESSION_ID_SEED']);
