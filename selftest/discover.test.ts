@@ -5,25 +5,17 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { prepareHermeticDeployDir, REFERENCE_DEPLOY_DIR } from '../testcontainers/target.ts';
+import { REFERENCE_DEPLOY_DIR } from '../testcontainers/target.ts';
 import { expandGlobs, resolveFiles, type ResolvedFiles } from '../checks/discover.ts';
 import { checkFilesPresent, nginxServerConfigs, readResolved } from '../checks/layout.ts';
 import { checkCertificateValid, checkChain, checkSslFilesPresent, tlsFiles } from '../checks/tls.ts';
 import { CONTRACT_FILES, contractProfile } from '../core/profile.ts';
 import { canFail } from './helpers.ts';
+import { deploymentCopies } from './deploy-copies.ts';
 
-const made: string[] = [];
-function copy(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'discover-selftest-'));
-  made.push(dir);
-  return prepareHermeticDeployDir(join(dir, 'deploy'));
-}
-test.after(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
+const copy = deploymentCopies('discover');
 
 /** The resolved names; file lists as the files their patterns match in `dir` (the same files however they are written). */
 function values(r: ResolvedFiles | typeof CONTRACT_FILES, dir: string): Record<string, unknown> {

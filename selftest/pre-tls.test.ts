@@ -2,24 +2,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { prepareHermeticDeployDir } from '../testcontainers/target.ts';
 import { checkCertificateValid, checkChain, checkDaysLeft, checkNamesCover, checkSslFilesPresent, tlsFiles, type TlsFiles } from '../checks/tls.ts';
 import { resolveFiles } from '../checks/discover.ts';
 import { CONTRACT_FILES, contractProfile } from '../core/profile.ts';
 import { canFail } from './helpers.ts';
+import { deploymentCopies } from './deploy-copies.ts';
 
-const made: string[] = [];
-function copy(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pre-tls-selftest-'));
-  made.push(dir);
-  return prepareHermeticDeployDir(join(dir, 'deploy'));
-}
-test.after(() => {
-  for (const d of made) rmSync(d, { recursive: true, force: true });
-});
+const copy = deploymentCopies('pre-tls');
 
 /** The reference deployment's TLS files, by the contract's names. */
 const REF: TlsFiles = { certificate: CONTRACT_FILES.tlsCertificate, key: CONTRACT_FILES.tlsKey, chain: CONTRACT_FILES.tlsChain, ca: CONTRACT_FILES.tlsCa };
