@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { CONTRACT_FILES, pick, type ProfileFiles, type Profile, type Resolved } from '../core/profile.ts';
-import { readComposeServices, type ComposeService } from './compose.ts';
+import { COMPOSE_FILE, readComposeServices, type ComposeService } from './compose.ts';
 
 export interface Found<T> {
   value: T;
@@ -52,21 +52,35 @@ export function deploymentFiles(deployDir: string, depth = 6): string[] {
   return out;
 }
 
+/** During one discoverFiles(): each file read and parsed once, however many lookups ask for it. */
+let reading: { texts: Map<string, string | undefined>; docs: Map<string, unknown> } | undefined;
+
 function readText(deployDir: string, rel: string): string | undefined {
+  const key = join(deployDir, rel);
+  if (reading?.texts.has(key)) return reading.texts.get(key);
+  let text: string | undefined;
   try {
-    return readFileSync(join(deployDir, rel), 'utf8');
+    text = readFileSync(key, 'utf8');
   } catch {
-    return undefined;
+    text = undefined;
   }
+  reading?.texts.set(key, text);
+  return text;
 }
 
-function yamlOf(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
+/** A deployment file's YAML, or undefined when it is unreadable or not YAML. */
+function yamlDoc(deployDir: string, rel: string): unknown {
+  const key = join(deployDir, rel);
+  if (reading?.docs.has(key)) return reading.docs.get(key);
+  const text = readText(deployDir, rel);
+  let doc: unknown;
   try {
-    return parseYaml(text) as unknown;
+    doc = text === undefined ? undefined : (parseYaml(text) as unknown);
   } catch {
-    return undefined;
+    doc = undefined;
   }
+  reading?.docs.set(key, doc);
+  return doc;
 }
 
 /** A container path as a path in the deployment directory, through the services' bind mounts (longest mount first). */
@@ -145,13 +159,13 @@ function discoverPrometheus(deployDir: string, files: string[], services: Compos
   let configRel = prom ? hostPath('/etc/prometheus/prometheus.yml', [prom], deployDir) : undefined;
   let how = configRel ? `mounted as /etc/prometheus/prometheus.yml in service ${prom!.name}` : '';
   if (!configRel || !existsSync(join(deployDir, configRel))) {
-    const withScrape = files.filter((f) => /\.ya?ml$/.test(f) && (yamlOf(readText(deployDir, f)) as { scrape_configs?: unknown } | undefined)?.scrape_configs !== undefined);
+    const withScrape = files.filter((f) => /\.ya?ml$/.test(f) && (yamlDoc(deployDir, f) as { scrape_configs?: unknown } | undefined)?.scrape_configs !== undefined);
     configRel = withScrape.length === 1 ? withScrape[0] : undefined;
     how = 'the file with scrape_configs';
   }
   if (!configRel) return;
   out.prometheusConfig = { value: configRel, how };
-  const doc = yamlOf(readText(deployDir, configRel)) as { rule_files?: string[] } | undefined;
+  const doc = yamlDoc(deployDir, configRel) as { rule_files?: string[] } | undefined;
   const configDir = configRel.includes('/') ? configRel.slice(0, configRel.lastIndexOf('/')) : '.';
   const inContainer = prom && hostPath('/etc/prometheus/prometheus.yml', [prom], deployDir) ? '/etc/prometheus' : undefined;
   const rules = (doc?.rule_files ?? []).map((r) => {
@@ -160,14 +174,17 @@ function discoverPrometheus(deployDir: string, files: string[], services: Compos
     return normalize(join(configDir, r)).split(sep).join('/');
   });
   if (rules.length) out.alertRules = { value: rules, how: `rule_files of ${configRel}` };
-  const tests = files.filter((f) => /\.ya?ml$/.test(f) && (yamlOf(readText(deployDir, f)) as { tests?: unknown; rule_files?: unknown } | undefined)?.tests !== undefined && (yamlOf(readText(deployDir, f)) as { rule_files?: unknown }).rule_files !== undefined);
+  const tests = files.filter((f) => {
+    const d = /\.ya?ml$/.test(f) ? (yamlDoc(deployDir, f) as { tests?: unknown; rule_files?: unknown } | undefined) : undefined;
+    return d?.tests !== undefined && d.rule_files !== undefined;
+  });
   if (tests.length) out.alertRuleTests = { value: tests, how: 'promtool test files (rule_files: and tests:)' };
 }
 
 /** The one file (or the first of several, sorted) whose YAML satisfies `is`. */
 function yamlFile(deployDir: string, files: string[], is: (doc: Record<string, unknown>) => boolean): string | undefined {
   return files.filter((f) => /\.ya?ml$/.test(f)).find((f) => {
-    const doc = yamlOf(readText(deployDir, f));
+    const doc = yamlDoc(deployDir, f);
     return !!doc && typeof doc === 'object' && is(doc as Record<string, unknown>);
   });
 }
@@ -182,11 +199,20 @@ function discoverScripts(deployDir: string, files: string[], out: DiscoveredFile
 
 /** Everything discovery finds in a deployment directory. */
 export function discoverFiles(deployDir: string): DiscoveredFiles {
+  if (!existsSync(deployDir)) return {};
+  reading = { texts: new Map(), docs: new Map() };
+  try {
+    return discoverIn(deployDir);
+  } finally {
+    reading = undefined;
+  }
+}
+
+function discoverIn(deployDir: string): DiscoveredFiles {
   const out: DiscoveredFiles = {};
-  if (!existsSync(deployDir)) return out;
   const files = deploymentFiles(deployDir);
   const services = readComposeServices(deployDir);
-  const compose = files.filter((f) => !f.includes('/') && /^(?:docker-)?compose(?:[.-][^/]*)?\.ya?ml$/.test(f));
+  const compose = files.filter((f) => !f.includes('/') && COMPOSE_FILE.test(f));
   const prodFile = compose.find((f) => /prod/.test(f)) ?? compose.find((f) => /^(docker-)?compose\.ya?ml$/.test(f));
   if (prodFile) out.composeProduction = { value: prodFile, how: 'the production compose file' };
   const monFile = compose.find((f) => /monitor/.test(f));
