@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ReporterDescription } from '@playwright/test';
@@ -100,7 +100,10 @@ describe('the duration-weighted split', () => {
 describe('the merge configuration', () => {
   test('the suite\'s testDir and its file reporters, options and all, without the console ones', () => {
     assert.equal(resolve(REPO_ROOT, merge.testDir!), resolve(REPO_ROOT, suite.testDir!));
-    const files = (suite.reporter as ReporterDescription[]).filter(([name]) => !['list', 'line', 'dot'].includes(name));
+    // allure-playwright through the wrapper that survives a merged configuration (lib/allure-merged-reporter.ts).
+    const files = (suite.reporter as ReporterDescription[])
+      .filter(([name]) => !['list', 'line', 'dot'].includes(name))
+      .map(([name, o]) => (name === 'allure-playwright' ? ['./lib/allure-merged-reporter.ts', o] : [name, o]));
     assert.deepEqual(merge.reporter, files);
     assert.ok((merge.reporter as ReporterDescription[]).some(([name, o]) => name === 'json' && /playwright\.json$/.test(String((o as { outputFile?: string }).outputFile))), 'the json report the gate reads');
   });
@@ -156,7 +159,7 @@ export default defineConfig({
 `);
     // As playwright.merge.config.ts is to the suite's: its testDir and file reporter.
     writeFileSync(join(dir, 'playwright.merge.config.ts'), `import { defineConfig } from '@playwright/test';
-export default defineConfig({ testDir: '.', reporter: [['json', { outputFile: 'single/playwright.json' }]] });
+export default defineConfig({ testDir: '.', reporter: [['json', { outputFile: 'single/playwright.json' }], ['${resolve(REPO_ROOT, 'lib/allure-merged-reporter.ts')}', { resultsDir: 'merged-allure' }]] });
 `);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -180,6 +183,8 @@ export default defineConfig({ testDir: '.', reporter: [['json', { outputFile: 's
     assert.equal(mergedJson.stats.unexpected, 1);
     const setups = mergedJson.suites.flatMap((s) => s.specs.flatMap((sp) => sp.tests)).filter((t) => t.projectName === 'setup').length;
     assert.equal(setups, 2, 'the set-up project ran in both shards');
+    assert.deepEqual(mergedJson.errors, [], 'no reporter error (allure-playwright alone fails on a merged configuration)');
+    assert.ok(readdirSync(join(dir, 'merged-allure')).some((f) => f.endsWith('-result.json')), 'the merged Allure results');
     writeFileSync(join(dir, 'merged.json'), JSON.stringify(mergedJson));
 
     const a = gate(join(dir, 'single.json'), join(dir, 'reports-single'));
