@@ -14,7 +14,6 @@ import {
   dnsProblems,
   externalAddresses,
   generationProblems,
-  hostScope,
   internalListenersBeyondLoopback,
   liveHolders,
   localNetworkProblems,
@@ -112,13 +111,6 @@ test('ss -tulnH parsing keeps protocol, address and port', () => {
     { proto: 'tcp', address: '::', port: 80 },
     { proto: 'udp', address: '127.0.0.53', port: 53 },
   ]);
-});
-
-test('host lines decide in compose mode and live-on-host, not in hermetic mode', () => {
-  assert.equal(hostScope('compose', '/srv/rag').decides, true);
-  assert.equal(hostScope('live', '/srv/rag').decides, true);
-  assert.equal(hostScope('live', undefined).decides, false);
-  assert.match(hostScope('hermetic', '/x').reason!, /^hermetic: the Docker host is a test machine, not the deployment host/);
 });
 
 test('live mode: a port answered by the expected service at its configured URL on this host belongs to the deployment', canFail('P1-DEPS-3'), () => {

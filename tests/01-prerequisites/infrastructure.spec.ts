@@ -5,7 +5,7 @@
  */
 import type { TestInfo } from '@playwright/test';
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
-import { checkOs, checkServerMinimum, defaultRoutes, describeHost, externalAddresses, hostScope, localNetworkProblems, measureHost, recommendedShortfalls, type HostFacts } from '../../checks/host.ts';
+import { checkOs, checkServerMinimum, defaultRoutes, describeHost, externalAddresses, localNetworkProblems, measureHost, recommendedShortfalls, targetHostScope, type HostFacts } from '../../checks/host.ts';
 import { spawnSync } from 'node:child_process';
 import { networkInterfaces } from 'node:os';
 import { readFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ async function measured(testInfo: TestInfo, deployDir: string | undefined, which
 
 test.describe('Server specifications', () => {
   test('the host meets the minimum: 8 GB RAM, 4 CPU cores, 100 GB storage', verifies('PRE-SERVER-1'), async ({ target }, testInfo) => {
-    const scope = hostScope(target.mode, target.raw.deployDir && target.mode !== 'hermetic' ? target.raw.deployDir : undefined);
+    const scope = targetHostScope(target);
     const h = await measured(testInfo, target.raw.deployDir, scope.which);
     const c = checkServerMinimum(h);
     if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: RAM ${h.ramGb} GB, ${h.cores} cores, storage ${h.storageGb} GB (${c.ok ? 'meets' : 'below'} the minimum)`);
@@ -27,7 +27,7 @@ test.describe('Server specifications', () => {
   });
 
   test('the host meets the recommendation (16 GB RAM, 8 cores, 500 GB SSD) – advisory: below it the line is not met', verifies('PRE-SERVER-2'), async ({ target }, testInfo) => {
-    const scope = hostScope(target.mode, target.mode !== 'hermetic' ? target.raw.deployDir : undefined);
+    const scope = targetHostScope(target);
     const h = await measured(testInfo, target.raw.deployDir, scope.which);
     const w = recommendedShortfalls(h);
     if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: RAM ${h.ramGb} GB, ${h.cores} cores, storage ${h.storageGb} GB${w.length ? ` (below the recommendation: ${w.join('; ')})` : ''}`);
@@ -39,7 +39,7 @@ test.describe('Server specifications', () => {
   });
 
   test('local network for operations: a non-loopback interface with an address and a default route', verifies('PRE-SERVER-3'), async ({ target }, testInfo) => {
-    const scope = hostScope(target.mode, target.mode !== 'hermetic' ? target.raw.deployDir : undefined);
+    const scope = targetHostScope(target);
     const ifs = externalAddresses(networkInterfaces());
     const routes = defaultRoutes(readFileSync('/proc/net/route', 'utf8'));
     const ip = spawnSync('ip', ['route', 'show', 'default'], { encoding: 'utf8' });
@@ -54,7 +54,7 @@ test.describe('Server specifications', () => {
   });
 
   test('operating system is Linux, Ubuntu 20.04+ or equivalent', verifies('PRE-SERVER-4'), async ({ target }, testInfo) => {
-    const scope = hostScope(target.mode, target.mode !== 'hermetic' ? target.raw.deployDir : undefined);
+    const scope = targetHostScope(target);
     const h = await measured(testInfo, target.raw.deployDir, scope.which);
     const c = checkOs(h.os);
     if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: ${h.os.prettyName}, ${h.os.kernel} (${c.ok ? 'qualifies' : c.problems.join('; ')})`);

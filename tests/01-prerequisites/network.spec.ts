@@ -8,7 +8,7 @@ import { test, expect, verifies, notVerified, annotate } from '../../fixtures/in
 import type { TargetView } from '../../testcontainers/view.ts';
 import { projectContainers } from '../../lib/docker.ts';
 import { answeringServices } from '../../lib/preflight.ts';
-import { dnsProblems, internalListenersBeyondLoopback, listeners, liveHolders, portOwnership, publishedBeyondLoopback } from '../../checks/host.ts';
+import { dnsProblems, internalListenersBeyondLoopback, listeners, liveHolders, portOwnership, publishedBeyondLoopback, targetHostScope } from '../../checks/host.ts';
 import { facesOutside, INTERNAL_PORTS, isLoopback, ownerOfPort } from '../../core/contract.ts';
 import { OLLAMA_PORT, PUBLIC_PORTS, SERVICE_PORTS } from '../../core/thresholds.ts';
 import { lookup } from 'node:dns/promises';
@@ -44,7 +44,8 @@ test.describe('Network configuration', () => {
     const r = await checkPorts(PUBLIC_PORTS, target, testInfo);
     const url = target.url('nginxHttp');
     if (url) await evidence('GET /health through port 80', await http.fetch(`${url}/health`));
-    if (target.mode === 'live' && !target.raw.deployDir) return notVerified(testInfo, `live: port ownership can only be seen on the host; run with RAG_DEPLOY_DIR on the host (this machine: ${r.facts.join('; ')})`);
+    const scope = targetHostScope(target);
+    if (target.mode === 'live' && !scope.decides) return notVerified(testInfo, `${scope.reason}; port ownership can only be seen there (this machine: ${r.facts.join('; ')})`);
     annotate.info(testInfo, `measured: ${r.facts.join('; ')}`);
     expect(r.problems).toHaveNoProblems('ports 80/443 not available to Nginx');
     if (randomPorts(target)) return notVerified(testInfo, `${why(target)}, so whether the host's own ports 80/443 are available for production is not this machine's question; measured: ${r.facts.join('; ')}`);
@@ -52,7 +53,8 @@ test.describe('Network configuration', () => {
 
   test('ports 3000, 8000, 8001, 8002 available and owned by the services', verifies('PRE-NETWORK-2'), async ({ target }, testInfo) => {
     const r = await checkPorts(SERVICE_PORTS, target, testInfo);
-    if (target.mode === 'live' && !target.raw.deployDir) return notVerified(testInfo, `live: port ownership can only be seen on the host; run with RAG_DEPLOY_DIR on the host (this machine: ${r.facts.join('; ')})`);
+    const scope = targetHostScope(target);
+    if (target.mode === 'live' && !scope.decides) return notVerified(testInfo, `${scope.reason}; port ownership can only be seen there (this machine: ${r.facts.join('; ')})`);
     annotate.info(testInfo, `measured: ${r.facts.join('; ')}`);
     expect(r.problems).toHaveNoProblems(`ports ${SERVICE_PORTS.join(', ')} not available to their services`);
     if (randomPorts(target)) return notVerified(testInfo, `${why(target)}; host ports 3000/8000/8001/8002 are not the production host's; measured: ${r.facts.join('; ')}`);
@@ -80,7 +82,8 @@ test.describe('Network configuration', () => {
     await evidence('host listeners beyond loopback and firewall rules', `non-loopback listeners on this machine:\n${external.join('\n') || '(none)'}\n\nfirewall rules (first lines):\n${fw.stdout || '(no nft/iptables output)'}`);
     expect(exposed).toHaveNoProblems('deployment ports published beyond loopback other than Nginx 80/443 (an internal service reachable from outside)');
     if (target.mode === 'hermetic') return notVerified(testInfo, `hermetic: the deployment publishes nothing beyond loopback (checked); the host firewall belongs to a test machine – its non-loopback listeners (${external.length}) are shown, not judged`);
-    if (target.mode === 'live' && !target.raw.deployDir) return notVerified(testInfo, 'live: the firewall can only be inspected on the host; run with RAG_DEPLOY_DIR on the host');
+    const scope = targetHostScope(target);
+    if (target.mode === 'live' && !scope.decides) return notVerified(testInfo, `${scope.reason}; the firewall can only be inspected there`);
     expect(internalListenersBeyondLoopback(list, INTERNAL_PORTS)).toHaveNoProblems('internal service ports listening beyond loopback on the host', { evidence: 'host listeners beyond loopback and firewall rules' });
   });
 

@@ -4,7 +4,7 @@
  * versions shown).
  */
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
-import { checkCompose, checkDocker, composeProbes, dockerProbe, hostScope, ollamaConfiguredProblems, probe, processesNamed, type ToolProbe } from '../../checks/host.ts';
+import { checkCompose, checkDocker, composeProbes, dockerProbe, ollamaConfiguredProblems, probe, processesNamed, targetHostScope, type ToolProbe } from '../../checks/host.ts';
 import { envMap } from '../../lib/envfile.ts';
 import { existsSync } from 'node:fs';
 
@@ -14,7 +14,7 @@ function show(p: ToolProbe): string {
 
 test.describe('Software dependencies', () => {
   test('Docker engine 24.0 or later', verifies('PRE-SOFTWARE-1'), async ({ target, evidence }, testInfo) => {
-    const scope = hostScope(target.mode, target.raw.deployDir);
+    const scope = targetHostScope(target);
     const p = dockerProbe();
     await evidence('docker version', show(p));
     const c = checkDocker(p);
@@ -23,7 +23,7 @@ test.describe('Software dependencies', () => {
   });
 
   test('Docker Compose 2.0 or later', verifies('PRE-SOFTWARE-2'), async ({ target, evidence }, testInfo) => {
-    const scope = hostScope(target.mode, target.raw.deployDir);
+    const scope = targetHostScope(target);
     const ps = composeProbes();
     await evidence('compose versions', ps.map(show).join('\n'));
     const c = checkCompose(ps);
@@ -32,7 +32,7 @@ test.describe('Software dependencies', () => {
   });
 
   test('git client installed', verifies('PRE-SOFTWARE-3'), async ({ target, evidence }, testInfo) => {
-    const scope = hostScope(target.mode, target.raw.deployDir);
+    const scope = targetHostScope(target);
     const p = probe('git', ['git', '--version']);
     await evidence('git --version', show(p));
     if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: ${show(p)}`);
@@ -41,7 +41,7 @@ test.describe('Software dependencies', () => {
   });
 
   test('curl and wget installed for health checks', verifies('PRE-SOFTWARE-4'), async ({ target, evidence }, testInfo) => {
-    const scope = hostScope(target.mode, target.raw.deployDir);
+    const scope = targetHostScope(target);
     const ps = [probe('curl', ['curl', '--version']), probe('wget', ['wget', '--version'])];
     await evidence('curl/wget versions', ps.map(show).join('\n'));
     if (!scope.decides) return notVerified(testInfo, `${scope.reason}; measured: ${ps.map((p) => (p.found ? `${p.tool} ${p.version}` : `${p.tool} missing`)).join(', ')}`);
@@ -49,7 +49,7 @@ test.describe('Software dependencies', () => {
   });
 
   test('Ollama installed and configured: OLLAMA_HOST set and Ollama answering there', verifies('PRE-SOFTWARE-5'), async ({ target, http, evidence }, testInfo) => {
-    const scope = hostScope(target.mode, target.raw.deployDir);
+    const scope = targetHostScope(target);
     const bin = ['/usr/local/bin/ollama', '/usr/bin/ollama'].find((p) => existsSync(p));
     const procs = processesNamed('ollama');
     const host = target.raw.envFile && existsSync(target.raw.envFile) ? envMap(target.raw.envFile).get('OLLAMA_HOST')?.value : undefined;

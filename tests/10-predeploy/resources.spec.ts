@@ -6,7 +6,7 @@
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import type { TestInfo } from '@playwright/test';
 import type { Check } from '../../checks/check.ts';
-import { checkFreeDisk, checkLoad, checkMemoryUse, connectivityProblems, describeHost, hostScope, measureHost } from '../../checks/host.ts';
+import { checkFreeDisk, checkLoad, checkMemoryUse, connectivityProblems, describeHost, measureHost, targetHostScope } from '../../checks/host.ts';
 import type { TargetView } from '../../testcontainers/view.ts';
 
 /**
@@ -14,7 +14,7 @@ import type { TargetView } from '../../testcontainers/view.ts';
  * decides host lines. `beforeDeployment` names what live mode cannot measure any more (the stack is already running).
  */
 async function judgeHost(target: TargetView, testInfo: TestInfo, judge: (h: ReturnType<typeof measureHost>) => Check, what: string, beforeDeployment?: string): Promise<void> {
-  const scope = hostScope(target.mode, target.raw.deployDir);
+  const scope = targetHostScope(target);
   const h = measureHost(target.raw.deployDir ?? '/');
   await testInfo.attach('host measurements', { body: describeHost(h), contentType: 'text/plain' });
   const c = judge(h);
@@ -38,7 +38,7 @@ test.describe('Resource availability', () => {
   });
 
   test('network connectivity stable: 20 consecutive requests to the entry point all answer', verifies('P1-RES-4'), async ({ target, http, evidence }, testInfo) => {
-    const scope = hostScope(target.mode, target.raw.deployDir);
+    const scope = targetHostScope(target);
     const url = target.url('nginxHttp') ?? target.publicUrl;
     const results: Array<{ status: number | string; ms: number }> = [];
     for (let i = 0; i < 20; i++) {

@@ -4,7 +4,7 @@
  */
 import { test, expect, verifies, notVerified, annotate } from '../../fixtures/index.ts';
 import { answeringServices } from '../../lib/preflight.ts';
-import { dockerDaemonProblems, hostScope, listeners, liveHolders, ollamaRunningProblems, portAvailability, processesNamed, systemdActive, unresolvedNames } from '../../checks/host.ts';
+import { dockerDaemonProblems, listeners, liveHolders, ollamaRunningProblems, portAvailability, processesNamed, systemdActive, targetHostScope, unresolvedNames } from '../../checks/host.ts';
 import { projectContainers } from '../../lib/docker.ts';
 import { PHASE1_PORTS } from '../../core/thresholds.ts';
 import { getContainerRuntimeClient } from 'testcontainers';
@@ -14,7 +14,7 @@ const OWNER: Record<number, string> = { 80: 'nginx', 443: 'nginx', 3000: 'reflex
 
 test.describe('Service dependencies', () => {
   test('Ollama service running (systemctl status ollama, else process/container and API)', verifies('P1-DEPS-1'), async ({ target, http, evidence }, testInfo) => {
-    const scope = hostScope(target.mode, target.raw.deployDir);
+    const scope = targetHostScope(target);
     const sd = systemdActive('ollama');
     const procs = processesNamed('ollama');
     const containers = target.raw.projectName ? (await projectContainers(target.raw.projectName)).filter((c) => c.service === 'ollama') : [];
@@ -27,7 +27,7 @@ test.describe('Service dependencies', () => {
   });
 
   test('Docker daemon running (systemctl status docker, else dockerd process and socket)', verifies('P1-DEPS-2'), async ({ target, evidence }, testInfo) => {
-    const scope = hostScope(target.mode, target.raw.deployDir);
+    const scope = targetHostScope(target);
     const sd = systemdActive('docker');
     const procs = processesNamed('dockerd');
     const sock = '/var/run/docker.sock';
@@ -42,7 +42,7 @@ test.describe('Service dependencies', () => {
   });
 
   test('port availability: each checklist port free or held by its own service', verifies('P1-DEPS-3'), async ({ target, evidence }, testInfo) => {
-    const scope = hostScope(target.mode, target.raw.deployDir);
+    const scope = targetHostScope(target);
     const { text, list } = listeners();
     // Live on the host: no compose project to ask; a port is the deployment's when its service answers there.
     const containers = target.raw.projectName ? await projectContainers(target.raw.projectName) : liveHolders(target.raw.urls, await answeringServices(target.raw.urls, target.raw.caFile));
@@ -54,7 +54,7 @@ test.describe('Service dependencies', () => {
   });
 
   test('DNS resolution working: service names resolve inside the deployment network', verifies('P1-DEPS-4'), async ({ target, evidence }, testInfo) => {
-    const scope = hostScope(target.mode, target.raw.deployDir);
+    const scope = targetHostScope(target);
     const name = target.container('rag-backend');
     if (!scope.decides && target.mode !== 'hermetic') return notVerified(testInfo, `${scope.reason}`);
     if (!name) return notVerified(testInfo, `${target.mode}: the deployment's containers are not visible from here`);

@@ -10,6 +10,7 @@ import { projectContainers } from '../../lib/docker.ts';
 import { readEnvFile } from '../../lib/envfile.ts';
 import { encryptionAtRestVerdict, envProblems, exposureProblems, fileSecretProblems, modeProblems, readModes } from '../../checks/security.ts';
 import { deploymentFiles, resolveFiles } from '../../checks/discover.ts';
+import { targetHostScope } from '../../checks/host.ts';
 import { describeSource } from '../../core/profile.ts';
 
 function docker(args: string[]): { ok: boolean; out: string; err: string } {
@@ -31,6 +32,9 @@ test.describe('Data Protection', () => {
     await evidence('storage under data/', [`findmnt -T data/: ${src || '(unknown)'}`, `block device stack:\n${lsblk || '(not a block device)'}`, `fscrypt: ${fscrypt.trim() || '(not available / not encrypted)'}`, `lsattr -d data/: ${attributes.trim() || '(unknown)'}`].join('\n'));
     const required = target.profile.security.encryptionAtRest === 'required';
     annotate.info(testInfo, `encryption at rest ${required ? 'required' : 'optional'} (security.encryptionAtRest ${target.profile.file ? `of ${target.profile.file}` : 'by default: the checklist says "if configured"'})`);
+    // The block devices below data/ are the host's: a container sees its own mounts and /dev, not the host's dm-crypt layers.
+    const scope = targetHostScope(target);
+    if (target.mode === 'live' && !scope.decides) return notVerified(testInfo, `${scope.reason}; the storage under data/ (${src || 'unknown'}) is seen through this machine's mounts, not the host's block devices`);
     const v = encryptionAtRestVerdict(required, { mount: src, blockStack: lsblk, fscrypt, attributes });
     if (v.verdict === 'not verified') return notVerified(testInfo, `${target.mode}: ${v.reason}`);
     expect(v.verdict, v.verdict === 'fail' ? v.cause : v.how).toBe('pass');

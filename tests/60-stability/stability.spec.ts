@@ -28,6 +28,7 @@ import { askGolden, goldenSet, leakVerdict, mixedLoad, resourceSample, type Gold
 import { percentile, rotationProblems, soakHealthProblems, uiResponsivenessProblems, uploadRateProblems } from '../../checks/soak.ts';
 import { checkBackupContents } from '../../checks/backup.ts';
 import { resolveFiles } from '../../checks/discover.ts';
+import { targetHostScope } from '../../checks/host.ts';
 
 interface SoakResult {
   settings: ReturnType<typeof soakSettings>;
@@ -239,11 +240,14 @@ test.describe('Logs and backups', () => {
       await evidence('logrotate -f on the copy', `exit ${force.status}\n${force.stdout}${force.stderr}\nbefore: ${JSON.stringify(sizes)}\nafter: ${Object.entries(after).map(([f, n]) => `${f} ${n}`).join(', ')}`);
       expect(force.status, `logrotate -f failed:\n${force.stderr.slice(-1500)}`).toBe(0);
       expect(rotationProblems(sizes, after)).toHaveNoProblems('logs that logrotate -f did not rotate', { evidence: 'logrotate -f on the copy' });
-      if (target.mode !== 'hermetic') {
+      const scope = targetHostScope(target);
+      if (scope.decides) {
         const installed = existsSync('/etc/logrotate.d') && readdirSync('/etc/logrotate.d').some((f) => readFileSync(join('/etc/logrotate.d', f), 'utf8').includes(join(deployDir, 'logs')));
         expect(installed, `no file in /etc/logrotate.d covers ${join(deployDir, 'logs')}: install logrotate/rag-system as its header says`).toBe(true);
-      } else {
+      } else if (target.mode === 'hermetic') {
         annotate.info(testInfo, 'hermetic: the Docker host is not the deployment host, so installation in /etc/logrotate.d is not checked; the config was validated and rotation observed on a copy');
+      } else {
+        return notVerified(testInfo, `${scope.reason}; the config was validated and rotation observed on a copy, but whether the host's /etc/logrotate.d installs it is not seen from here`);
       }
     } finally {
       rmSync(work, { recursive: true, force: true });
