@@ -113,14 +113,19 @@ describe('figures', () => {
     assert.equal(change(380, 900, 'lower', 'ms').degraded, true);
     assert.equal(change(380, 380 * (1 + ROLLBACK_DEGRADATION_PERCENT / 100), 'lower', 'ms').degraded, false, 'exactly 50 % is not more than 50 %');
     assert.equal(change(4, 9, 'lower', 'ms').degraded, false, '+125 % but 5 ms: scheduler noise');
+    assert.equal(change(6, 38, 'lower', 'ms').degraded, false, '+533 % but 32 ms: seen between two runs of the unchanged reference');
     assert.equal(change(900, 380, 'lower', 'ms').degraded, false, 'faster is not worse');
     assert.equal(change(1, 0.4, 'higher', 'fraction').degraded, true, 'a higher-is-better figure degrades downwards');
-    assert.deepEqual(change(0, 30, 'lower', 'ms'), { changePct: null, worsePct: null, degraded: true });
+    assert.deepEqual(change(0, 60, 'lower', 'ms'), { changePct: null, worsePct: null, degraded: true });
     // A figure's own resolution: upload-to-searchable is measured in steps of the script's one-second /query retries.
     const rec = (v: number) => recordOf([{ title: 'u', ids: ['P3-BENCH-1'], figures: [ms('upload.searchable_p50_ms', v)] }], '2026-01-01T00:00:00.000Z');
     const prev = { file: '/p.json', record: rec(1500) };
     assert.equal(compareRecords(rec(2400), prev).get('upload.searchable_p50_ms')!.degraded, false, '+60 % but within one retry');
     assert.equal(compareRecords(rec(2600), prev).get('upload.searchable_p50_ms')!.degraded, true);
+    // Query latency against a tenth of the checklist's 2 s budget: the reference's stand-in answers in ~150 ms.
+    const q = (v: number) => recordOf([{ title: 'q', ids: ['P3-LOAD-3'], figures: [ms('query.p50_ms', v)] }], '2026-01-01T00:00:00.000Z');
+    assert.equal(compareRecords(q(275), { file: '/p.json', record: q(138) }).get('query.p50_ms')!.degraded, false, '+99 % but 137 ms of a 2 s budget');
+    assert.equal(compareRecords(q(1900), { file: '/p.json', record: q(1200) }).get('query.p50_ms')!.degraded, true, '+58 % and 700 ms');
     assert.equal(formatFigure({ ...ms('query.p95_ms', 412), baseline: { value: 380, ...change(380, 412, 'lower', 'ms'), record: 'r', run: 's' } }), 'query p95 (10 clients) 412 ms (baseline 380 ms, +8 %)');
   });
 });
