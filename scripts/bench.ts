@@ -10,13 +10,16 @@
  *   - the slowest tests: where the time goes.
  *
  * Usage: tsx scripts/bench.ts [--no-setup] [--no-gate] [--from-report reports/playwright.json]
- *                             [--setup-log FILE]
+ *                             [--setup-log FILE] [--repeat N]
+ *   --repeat       run the full gate N times in a row and report each run, the clean ones, and the tests that failed
+ *                  or needed a retry in some runs (flaky) or in all (broken); each run's report is kept in reports/bench/
  *   --from-report  build the gate part of the table from an earlier run's Playwright JSON instead of running it
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { JSONReport } from '@playwright/test/reporter';
 import { collectTests } from '../checklist/results.ts';
 import { projectNameOr } from '../core/config.ts';
@@ -110,15 +113,68 @@ function benchGate(): void {
     gateFromReport(JSON.parse(readFileSync(from, 'utf8')) as JSONReport);
     return;
   }
-  process.stdout.write('[bench] running the full hermetic gate (bash scripts/release-gate) … ');
+  const repeat = Number(opt('--repeat') ?? '1');
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > 10) throw new Error(`--repeat must be a whole number from 1 to 10, got "${opt('--repeat')}"`);
   const env = { ...process.env, RAG_PROJECT: projectNameOr('rag-gate-bench') };
-  const r = sh('bash', ['scripts/release-gate'], REPO_ROOT, env);
-  console.log(`${r.seconds.toFixed(0)} s, exit ${r.status}`);
-  writeFileSync(join(OUT, 'gate-output.txt'), r.out);
   const file = join(REPO_ROOT, 'reports', 'playwright.json');
-  if (!existsSync(file)) throw new Error(`the gate wrote no ${file} (exit ${r.status}); see ${join(OUT, 'gate-output.txt')}`);
-  gateFromReport(JSON.parse(readFileSync(file, 'utf8')) as JSONReport, r.seconds);
-  if (r.status !== 0) row('gate verdict', null, `exit ${r.status}: the gate FAILED, so the figures above are of a red run`);
+  const runs: RunOutcome[] = [];
+  let last: { report: JSONReport; seconds: number; status: number | null } | undefined;
+  for (let i = 1; i <= repeat; i++) {
+    process.stdout.write(`[bench] running the full hermetic gate (bash scripts/release-gate)${repeat > 1 ? `, run ${i} of ${repeat}` : ''} … `);
+    rmSync(file, { force: true });
+    const r = sh('bash', ['scripts/release-gate'], REPO_ROOT, env);
+    console.log(`${r.seconds.toFixed(0)} s, exit ${r.status}`);
+    const suffix = repeat > 1 ? `-${i}` : '';
+    writeFileSync(join(OUT, `gate-output${suffix}.txt`), r.out);
+    if (!existsSync(file)) throw new Error(`the gate wrote no ${file} (exit ${r.status}); see ${join(OUT, `gate-output${suffix}.txt`)}`);
+    const report = JSON.parse(readFileSync(file, 'utf8')) as JSONReport;
+    if (repeat > 1) writeFileSync(join(OUT, `playwright${suffix}.json`), JSON.stringify(report));
+    runs.push(runOutcome(report, r.seconds, r.status));
+    last = { report, seconds: r.seconds, status: r.status };
+  }
+  if (repeat > 1) {
+    for (const [i, run] of runs.entries()) row(`run ${i + 1} of ${repeat}: full hermetic gate`, run.seconds, describeRun(run));
+    row(`${repeat} consecutive runs`, null, flakiness(runs));
+  }
+  gateFromReport(last!.report, last!.seconds);
+  if (last!.status !== 0) row('gate verdict', null, `exit ${last!.status}: the gate FAILED, so the figures above are of a red run`);
+}
+
+/** What one run of the gate came to: its exit code, the tests that failed, and the retries it needed. */
+export interface RunOutcome {
+  seconds: number;
+  exit: number | null;
+  passed: number;
+  failed: string[];
+  retried: string[];
+}
+
+function runOutcome(report: JSONReport, seconds: number, exit: number | null): RunOutcome {
+  const tests = collectTests(report);
+  const name = (t: { project: string; file: string; title: string }) => `${t.project} › ${t.file} › ${t.title}`;
+  return {
+    seconds,
+    exit,
+    passed: tests.filter((t) => t.outcome === 'passed').length,
+    failed: tests.filter((t) => t.outcome === 'failed').map(name),
+    retried: tests.filter((t) => t.flaky).map(name),
+  };
+}
+
+export function describeRun(run: RunOutcome): string {
+  const failed = run.failed.length ? `${run.failed.length} failed: ${run.failed.join('; ')}` : '0 failed';
+  const retried = run.retried.length ? `${run.retried.length} passed only on a retry: ${run.retried.join('; ')}` : '0 retries';
+  return `exit ${run.exit}; ${run.passed} passed, ${failed}, ${retried}`;
+}
+
+/** Clean runs out of all; tests that failed or needed a retry in some runs (flaky) and in every run (broken). */
+export function flakiness(runs: readonly RunOutcome[]): string {
+  const clean = runs.filter((r) => r.exit === 0 && r.failed.length === 0 && r.retried.length === 0).length;
+  const count = new Map<string, number>();
+  for (const r of runs) for (const t of new Set([...r.failed, ...r.retried])) count.set(t, (count.get(t) ?? 0) + 1);
+  const flaky = [...count].filter(([, n]) => n < runs.length).map(([t, n]) => `${t} (${n} of ${runs.length})`);
+  const broken = [...count].filter(([, n]) => n === runs.length).map(([t]) => t);
+  return [`${clean} of ${runs.length} clean (exit 0, no failure, no retry)`, flaky.length ? `flaky: ${flaky.join('; ')}` : 'no flaky test', ...(broken.length ? [`failed in every run: ${broken.join('; ')}`] : [])].join('; ');
 }
 
 function main(): void {
@@ -138,9 +194,11 @@ function main(): void {
   console.log(`\nwritten: reports/bench/bench.md, reports/bench/bench.json`);
 }
 
-try {
-  main();
-} catch (e) {
-  console.error(`bench: ${(e as Error).message}`);
-  process.exit(1);
+if (import.meta.url === pathToFileURL(resolve(process.argv[1] ?? '')).href) {
+  try {
+    main();
+  } catch (e) {
+    console.error(`bench: ${(e as Error).message}`);
+    process.exit(1);
+  }
 }
