@@ -6,7 +6,8 @@
  *
  * Each image is tagged `rag-system/<name>:h-<hash>` where the hash covers its build inputs and its
  * parent's hash, so an image whose inputs have not changed is not rebuilt; it is also tagged with the
- * deployment version (`:1.0.0`), which is what the compose files use.
+ * deployment version (`:1.0.0`), which is what the compose files use. Where a registry answers, it also pulls the
+ * infrastructure services' official images and records that choice for the hermetic stack (chooseImages).
  *
  * --runner builds only the gate's own image instead, `rag-gate/runner:<package.json version>` (runner/Dockerfile, on
  * the base and the Prometheus image for promtool); the set-up does not build it (npm run image:runner).
@@ -18,8 +19,9 @@ import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { imageSource, ollamaModelSetting } from '../core/config.ts';
 import { IMAGE_REPO, REFERENCE_VERSION } from '../core/contract.ts';
-import { chooseImageSource, IMAGES, IMAGES_LOCK, OFFICIAL_IMAGES, probeRegistry, recordDigests, type ImageLock, type ImageSpec } from '../testcontainers/images.ts';
+import { chooseImageSource, IMAGE_CHOICE_FILE, IMAGES, IMAGES_LOCK, localChoice, OFFICIAL_IMAGES, probeRegistry, recordDigests, type ImageChoice, type ImageLock, type ImageSpec } from '../testcontainers/images.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
@@ -182,30 +184,48 @@ function buildRunner(baseHash: string, prometheusHash: string): void {
 }
 
 /**
- * Which images the stack could run, decided and printed in one line. Where a registry answers, the official images'
- * digests are resolved (nothing is pulled) and recorded in the lock the first time; the compose files still name
- * the local builds, so those are built either way.
+ * Which images the hermetic stack runs, decided, printed in one line and recorded (IMAGE_CHOICE_FILE) for its start.
+ * Where a registry answers, the official images' digests are resolved and recorded in the lock the first time, and
+ * the images are pulled by digest: one that cannot be pulled means the local builds, so a start never needs the
+ * registry. The local builds are built either way: the application's images are ours, and the gate's `nginx -t` and
+ * promtool checks run in the local Nginx and Prometheus images.
  */
 async function chooseImages(): Promise<void> {
   const lockFile = join(ROOT, IMAGES_LOCK);
   const lock = existsSync(lockFile) ? (JSON.parse(readFileSync(lockFile, 'utf8')) as ImageLock) : {};
-  const probe = await probeRegistry();
-  const choice = chooseImageSource(probe, lock);
+  const wish = { source: imageSource(), ollamaModel: ollamaModelSetting() };
+  const probe = wish.source === 'local' ? { reachable: false, detail: 'not asked' } : await probeRegistry();
+  let choice = chooseImageSource(probe, lock, wish);
+  if (choice.source === 'official') {
+    const resolved: ImageLock = {};
+    for (const image of OFFICIAL_IMAGES.filter((i) => !lock[i.ref])) {
+      const r = await probeRegistry(image.ref);
+      if (r.digest) resolved[image.ref] = r.digest;
+      else log(`${image.ref}: not resolved (${r.detail})`);
+    }
+    const next = recordDigests(lock, resolved);
+    for (const p of next.problems) log(`warning: ${p}`);
+    if (next.added.length) {
+      writeFileSync(lockFile, `${JSON.stringify(next.lock, null, 2)}\n`);
+      log(`recorded the digests of ${next.added.join(', ')} in ${IMAGES_LOCK}`);
+    }
+    choice = pullOfficial(chooseImageSource(probe, next.lock, wish));
+  }
   log(choice.line);
-  if (choice.source === 'local') return;
-  const resolved: ImageLock = {};
-  for (const image of OFFICIAL_IMAGES.filter((i) => !lock[i.ref])) {
-    const r = await probeRegistry(image.ref);
-    if (r.digest) resolved[image.ref] = r.digest;
-    else log(`${image.ref}: not resolved (${r.detail})`);
+  const choiceFile = join(ROOT, IMAGE_CHOICE_FILE);
+  mkdirSync(dirname(choiceFile), { recursive: true });
+  writeFileSync(choiceFile, `${JSON.stringify(choice, null, 2)}\n`);
+}
+
+/** Pulls the chosen official images that are not here yet; the local builds, and why, when one cannot be pulled. */
+function pullOfficial(choice: ImageChoice): ImageChoice {
+  for (const [service, ref] of Object.entries(choice.refs)) {
+    if (imageExists(ref)) continue;
+    log(`${service}: pulling ${ref}`);
+    const r = docker(['pull', '--quiet', ref]);
+    if (!r.ok) return localChoice(`pulling ${ref} failed (${r.out.trim().split('\n').at(-1)})`);
   }
-  const next = recordDigests(lock, resolved);
-  for (const p of next.problems) log(`warning: ${p}`);
-  if (next.added.length) {
-    writeFileSync(lockFile, `${JSON.stringify(next.lock, null, 2)}\n`);
-    log(`recorded the digests of ${next.added.join(', ')} in ${IMAGES_LOCK}`);
-  }
-  log('the compose files still name the local builds: building them as before');
+  return choice;
 }
 
 async function main(): Promise<void> {

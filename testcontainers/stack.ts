@@ -5,18 +5,36 @@
  *
  * Follows testcontainers-node's shape: `new RagStack(dir).withX(...).start()` returns a StartedRagStack.
  */
-import { DockerComposeEnvironment, getContainerRuntimeClient, type ContainerRuntimeClient, type StartedDockerComposeEnvironment } from 'testcontainers';
+import { DockerComposeEnvironment, getContainerRuntimeClient, type ContainerRuntimeClient, type StartedDockerComposeEnvironment, type StartedTestContainer } from 'testcontainers';
 import { existsSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { COMPOSE_SERVICES, SERVICES, SERVICE_NAMES, composeContainerKey, type ServiceName } from '../core/contract.ts';
+import { COMPOSE_SERVICES, SERVICES, SERVICE_NAMES, composeContainerKey, type ComposeService, type ServiceName } from '../core/contract.ts';
+import { overridePath } from './images.ts';
 import { DiagnosingHealthCheck } from './wait.ts';
 
 export const MONITORING_FILE = 'docker-compose.monitoring.yml';
 export const PRODUCTION_FILE = 'docker-compose.production.yml';
 
-/** The URLs a started stack has: every service of the contract whose compose service starts without a profile. */
-export const STACK_SERVICES: ServiceName[] = SERVICE_NAMES.filter((n) => !('profile' in COMPOSE_SERVICES[SERVICES[n].service]));
+/** The URLs a stack started with these compose profiles has: every service of the contract whose compose service starts without a profile or with one of them. */
+export function stackServices(profiles: readonly string[]): ServiceName[] {
+  return SERVICE_NAMES.filter((n) => {
+    const s: { file: string; profile?: string } = COMPOSE_SERVICES[SERVICES[n].service];
+    return !s.profile || profiles.includes(s.profile);
+  });
+}
+
+/** The URLs a started stack has without a profile. */
+export const STACK_SERVICES: ServiceName[] = stackServices([]);
+
+/**
+ * The files compose runs for one of the deployment's compose files: the file, and the images override the hermetic
+ * set-up wrote beside it for the official images (testcontainers/images.ts overridePath), when there is one.
+ */
+export function composeFiles(deployDir: string, file: string): string[] {
+  const override = overridePath(file === MONITORING_FILE ? 'monitoring' : 'production');
+  return existsSync(join(deployDir, override)) ? [file, override] : [file];
+}
 
 /** The compose variables that publish each service's port (the reference compose files' `${RAG_<SERVICE>_PORT-...}`). */
 const PORT_VARIABLES = SERVICE_NAMES.map((n) => SERVICES[n].portVariable);
@@ -102,7 +120,7 @@ export class RagStack {
   }
 
   private environmentFor(file: string): DockerComposeEnvironment {
-    const env = new DockerComposeEnvironment(this.deployDir, file)
+    const env = new DockerComposeEnvironment(this.deployDir, composeFiles(this.deployDir, file))
       .withProjectName(this.projectName)
       .withEnvironment(composeEnvironmentFor(this.projectName, this.environment))
       .withDefaultWaitStrategy(new DiagnosingHealthCheck(this.problems))
@@ -157,10 +175,15 @@ export class StartedRagStack {
     return this.deployDir;
   }
 
+  /** The started container of a compose service (for exec and logs). */
+  getContainer(service: ComposeService): StartedTestContainer {
+    const env = COMPOSE_SERVICES[service].file === 'monitoring' ? this.monitoring : this.production;
+    return env.getContainer(composeContainerKey(service));
+  }
+
   getUrl(name: ServiceName): string {
     const { service, port, scheme } = SERVICES[name];
-    const env = COMPOSE_SERVICES[service].file === 'monitoring' ? this.monitoring : this.production;
-    const container = env.getContainer(composeContainerKey(service));
+    const container = this.getContainer(service);
     const host = scheme === 'https' ? 'localhost' : '127.0.0.1';
     return `${scheme}://${host}:${container.getMappedPort(port)}`;
   }
@@ -177,7 +200,7 @@ export class StartedRagStack {
 }
 
 /**
- * `docker-compose down -v` for both files of a project, production first (the reverse of start-up).
+ * `docker-compose down -v` for both files of a project (with their images override), production first (the reverse of start-up).
  * Usable from a process that did not start the stack (Playwright's teardown project).
  */
 export async function composeDown(deployDir: string, projectName: string, environment: Record<string, string>): Promise<void> {
@@ -186,7 +209,7 @@ export async function composeDown(deployDir: string, projectName: string, enviro
     if (!existsSync(join(deployDir, file))) continue;
     const options: Parameters<ContainerRuntimeClient['compose']['down']>[0] = {
       filePath: deployDir,
-      files: file,
+      files: composeFiles(deployDir, file),
       projectName,
       environment,
       executable: { standalone: true },
