@@ -76,6 +76,7 @@ export function composeEnvironmentFor(projectName: string, environment: Record<s
   return { RAG_NETWORK: `${projectName}_net`, ...environment };
 }
 
+/** From the start of start(): when each compose file's services were up and healthy (they come up side by side). */
 export interface StackTimings {
   monitoringMs: number;
   productionMs: number;
@@ -134,16 +135,33 @@ export class RagStack {
     await composeDown(this.deployDir, this.projectName, composeEnvironmentFor(this.projectName, this.environment));
   }
 
+  /**
+   * Both compose files side by side: the production file joins the network the monitoring file owns, so that one is
+   * created first (`up --no-start`: the network and the monitoring containers, nothing started), then both come up at
+   * once. One after the other they took 7 s + 12.5 s on 2 cores; the backend reconnects to Redis (monitoring file)
+   * and reports itself unhealthy until it has, so its health check still gates the stack.
+   */
   async start(): Promise<StartedRagStack> {
     const t0 = Date.now();
-    const monitoring = await this.environmentFor(MONITORING_FILE).up();
-    const t1 = Date.now();
-    const production = await this.environmentFor(PRODUCTION_FILE).up();
-    const t2 = Date.now();
+    const client = await getContainerRuntimeClient();
+    const environment = composeEnvironmentFor(this.projectName, this.environment);
+    await client.compose.up({
+      filePath: this.deployDir,
+      files: composeFiles(this.deployDir, MONITORING_FILE),
+      projectName: this.projectName,
+      environment: this.profiles.length ? { ...environment, COMPOSE_PROFILES: [environment.COMPOSE_PROFILES, ...this.profiles].filter(Boolean).join(',') } : environment,
+      executable: { standalone: true },
+      commandOptions: ['--no-start'],
+    });
+    const timed = async (file: string): Promise<[StartedDockerComposeEnvironment, number]> => {
+      const env = await this.environmentFor(file).up();
+      return [env, Date.now() - t0];
+    };
+    const [[monitoring, monitoringMs], [production, productionMs]] = await Promise.all([timed(MONITORING_FILE), timed(PRODUCTION_FILE)]);
     return new StartedRagStack(this.deployDir, this.projectName, monitoring, production, {
-      monitoringMs: t1 - t0,
-      productionMs: t2 - t1,
-    }, composeEnvironmentFor(this.projectName, this.environment), [...(this.problems ?? [])]);
+      monitoringMs,
+      productionMs,
+    }, environment, [...(this.problems ?? [])]);
   }
 }
 
