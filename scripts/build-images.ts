@@ -16,7 +16,7 @@
  */
 import { spawnSync, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, realpathSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { imageSource, ollamaModelSetting } from '../core/config.ts';
@@ -178,7 +178,9 @@ function buildRunner(baseHash: string, prometheusHash: string): void {
     cpSync(nodeBin, join(ctx, 'node', 'bin', 'node'));
     cpSync(npmDir, join(ctx, 'node', 'lib', 'node_modules', 'npm'), { recursive: true });
     cpSync(k6, join(ctx, 'k6'));
-    for (const entry of [...RUNNER_SUITE, 'node_modules']) cpSync(join(ROOT, entry), join(ctx, 'gate', entry), { recursive: true, verbatimSymlinks: true });
+    // The entries themselves resolved (a checkout whose node_modules is a link to another one's gave an image without
+    // its packages), the links inside them kept as they are (node_modules/.bin).
+    for (const entry of [...RUNNER_SUITE, 'node_modules']) cpSync(realpathSync(join(ROOT, entry)), join(ctx, 'gate', entry), { recursive: true, verbatimSymlinks: true });
   });
   log(`runner: rag-gate/runner:${gateVersion} (${ref}), Node ${process.version} from ${nodeBin}`);
 }

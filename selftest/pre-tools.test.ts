@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { composeFiles, dockerRunArgs, nginxCheck, prometheusChecks, validateAlertmanager } from '../checks/host.ts';
+import { composeFiles, dockerRunArgs, nginxCheck, prometheusChecks, validateAlertmanager, validateComposeFiles } from '../checks/host.ts';
 import { readComposeServices } from '../checks/compose.ts';
 import { resolveFiles } from '../checks/discover.ts';
 import { contractProfile } from '../core/profile.ts';
@@ -147,4 +147,13 @@ test('rule patterns that match nothing fail their promtool step without running 
 test('a missing Alertmanager configuration fails amtool\'s step with the file and where its name came from, without a crash', canFail('PRE-SVCCONF-2', 'PRE-MONSTACK-4'), () => {
   const runs = validateAlertmanager(REF, { alertmanagerConfig: { value: 'alerting/am.yml', source: 'profile' } }, {});
   assert.deepEqual(runs, [{ what: 'amtool check-config', ok: false, command: '', output: `alerting/am.yml (the Alertmanager configuration; from the deployment profile) is missing from ${REF}` }]);
+});
+
+test('without a Compose CLI where the gate runs (the runner image), the compose files are skipped with that reason, not rejected', () => {
+  const runs = validateComposeFiles(REFERENCE_DEPLOY_DIR, ['docker-compose.production.yml', 'docker-compose.monitoring.yml'], 'none');
+  assert.equal(runs.length, 2);
+  for (const r of runs) {
+    assert.equal(r.ok, false);
+    assert.match(r.skipped ?? '', /neither docker-compose nor `docker compose` runs on the machine running the gate/);
+  }
 });
