@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REFERENCE_DEPLOY_DIR } from '../testcontainers/target.ts';
 import { expandGlobs, resolveFiles, type ResolvedFiles } from '../checks/discover.ts';
@@ -13,7 +13,7 @@ import { checkFilesPresent, nginxServerConfigs, readResolved } from '../checks/l
 import { checkCertificateValid, checkChain, checkSslFilesPresent, tlsFiles } from '../checks/tls.ts';
 import { CONTRACT_FILES, contractProfile } from '../core/profile.ts';
 import { canFail } from './helpers.ts';
-import { deploymentCopies } from './deploy-copies.ts';
+import { deploymentCopies, edit, useCertsLayout } from './deploy-copies.ts';
 
 const copy = deploymentCopies('discover');
 
@@ -29,11 +29,6 @@ function values(r: ResolvedFiles | typeof CONTRACT_FILES, dir: string): Record<s
 /** Every file by the contract's name, as if nothing had been found. */
 const contractOnly = (): ResolvedFiles => Object.fromEntries(Object.entries(CONTRACT_FILES).map(([k, v]) => [k, { value: v, source: 'contract' }])) as unknown as ResolvedFiles;
 
-function edit(file: string, from: string, to: string): void {
-  const text = readFileSync(file, 'utf8');
-  assert.ok(text.includes(from), `${file} has no "${from}" to change`);
-  writeFileSync(file, text.replace(from, to));
-}
 
 /**
  * The reference deployment renamed throughout: TLS files in certs/ named by Nginx (through the compose mount), alert
@@ -41,14 +36,7 @@ function edit(file: string, from: string, to: string): void {
  */
 function foreign(): string {
   const d = copy();
-  mkdirSync(join(d, 'certs'));
-  copyFileSync(join(d, 'ssl/chain.pem'), join(d, 'certs/fullchain.pem'));
-  copyFileSync(join(d, 'ssl/server.key'), join(d, 'certs/privkey.pem'));
-  chmodSync(join(d, 'certs/privkey.pem'), 0o600);
-  for (const f of ['server.crt', 'server.key', 'chain.pem', 'ca.crt', 'ca.key']) rmSync(join(d, 'ssl', f));
-  edit(join(d, 'nginx/conf.d/rag-system.conf'), 'ssl_certificate     /etc/nginx/ssl/chain.pem;', 'ssl_certificate     /etc/nginx/certs/fullchain.pem;');
-  edit(join(d, 'nginx/conf.d/rag-system.conf'), 'ssl_certificate_key /etc/nginx/ssl/server.key;', 'ssl_certificate_key /etc/nginx/certs/privkey.pem;');
-  edit(join(d, 'docker-compose.production.yml'), './ssl:/etc/nginx/ssl:ro', './certs:/etc/nginx/certs:ro');
+  useCertsLayout(d);
   const prom = join(d, 'monitoring/prometheus');
   mkdirSync(join(prom, 'alerting'));
   renameSync(join(prom, 'rules/rag-alerts.yml'), join(prom, 'alerting/rag.rules.yml'));

@@ -8,7 +8,7 @@ import { checkCertificateValid, checkChain, checkDaysLeft, checkNamesCover, chec
 import { resolveFiles } from '../checks/discover.ts';
 import { CONTRACT_FILES, contractProfile } from '../core/profile.ts';
 import { canFail } from './helpers.ts';
-import { deploymentCopies } from './deploy-copies.ts';
+import { deploymentCopies, useCertsLayout } from './deploy-copies.ts';
 
 const copy = deploymentCopies('pre-tls');
 
@@ -84,21 +84,10 @@ test('names: localhost is covered, a live host name that is not in the SAN fails
   assert.match(checkNamesCover(d, REF, ['rag.example.com']).problems.join(), /does not cover "rag\.example\.com"/);
 });
 
-/**
- * The reference deployment laid out as a Let's Encrypt-style host would: certs/fullchain.pem (server certificate, then
- * the CA) and certs/privkey.pem, named by Nginx's ssl_certificate* directives and mounted by the compose file; no ssl/.
- */
+/** A prepared copy with its TLS files under certs/ (deploy-copies.ts useCertsLayout). */
 function fullchainLayout(): string {
   const d = copy();
-  mkdirSync(join(d, 'certs'));
-  copyFileSync(join(d, 'ssl/chain.pem'), join(d, 'certs/fullchain.pem'));
-  copyFileSync(join(d, 'ssl/server.key'), join(d, 'certs/privkey.pem'));
-  chmodSync(join(d, 'certs/privkey.pem'), 0o600);
-  for (const f of ['server.crt', 'server.key', 'chain.pem', 'ca.crt', 'ca.key']) rmSync(join(d, 'ssl', f));
-  const conf = join(d, 'nginx/conf.d/rag-system.conf');
-  writeFileSync(conf, readFileSync(conf, 'utf8').replace('/etc/nginx/ssl/chain.pem', '/etc/nginx/certs/fullchain.pem').replace('/etc/nginx/ssl/server.key', '/etc/nginx/certs/privkey.pem'));
-  const compose = join(d, 'docker-compose.production.yml');
-  writeFileSync(compose, readFileSync(compose, 'utf8').replace('./ssl:/etc/nginx/ssl:ro', './certs:/etc/nginx/certs:ro'));
+  useCertsLayout(d);
   return d;
 }
 
