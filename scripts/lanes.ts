@@ -18,12 +18,14 @@
  * reports/lanes/blob/. Prints when each lane's stack is up and when it ends, then merges and decides.
  * Exit code: the merged gate's (scripts/release-gate --merge), 2 for a usage error.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { REPO_ROOT as ROOT } from '../checklist/source.ts';
+import { loadConfig } from '../core/config.ts';
 import { STATE_DIR } from '../core/paths.ts';
+import { mergeAndDecide, partEnv, secs, UsageError } from './shards.ts';
 
 export interface Lane {
   name: string;
@@ -62,7 +64,7 @@ export function inLane(lane: Lane, project: string, file: string): boolean {
   return !lane.files || lane.files.some((f) => new RegExp(f).test(file));
 }
 
-export class UsageError extends Error {}
+export { UsageError };
 
 export interface Args {
   lanes: Lane[];
@@ -100,14 +102,8 @@ export const LANES_DIR = join(ROOT, 'reports', 'lanes');
 
 /** The environment of a lane: its own stack (RAG_PROJECT <base>-<lane>), results and blob report. */
 export function laneEnv(base: NodeJS.ProcessEnv, lane: Lane, dir: string): NodeJS.ProcessEnv {
-  return {
-    ...base,
-    RAG_PROJECT: `${base.RAG_PROJECT || 'raggate-hermetic'}-${lane.name}`,
-    RAG_RESULTS_DIR: join(dir, lane.name),
-    PLAYWRIGHT_BLOB_OUTPUT_FILE: join(dir, 'blob', `report-${lane.name}.zip`),
-    // One run's output per file: no colour codes in the logs.
-    FORCE_COLOR: '0',
-  };
+  // One run's output per file: no colour codes in the logs.
+  return { ...partEnv(base, lane.name, 'raggate-hermetic', dir, `report-${lane.name}.zip`), FORCE_COLOR: '0' };
 }
 
 /** The `playwright test` arguments of a lane. */
@@ -133,7 +129,6 @@ export function outcomeOf(log: string, exit: number | null): string {
   return counts.length ? counts.join(', ') : `no test summary (playwright exit ${exit ?? 'signal'})`;
 }
 
-const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 
 interface Running {
   lane: Lane;
@@ -191,8 +186,7 @@ function ended(r: Running): Promise<void> {
  * `--applies` (scripts/release-gate asks before a full run): 0 when this run goes in lanes – hermetic mode, RAG_LANES
  * not 0 – else 1; also 1 on a setting the configuration refuses, which the single run's setup project then reports.
  */
-async function applies(): Promise<number> {
-  const { loadConfig } = await import('../core/config.ts');
+function applies(): number {
   try {
     const c = loadConfig();
     return c.mode === 'hermetic' && c.lanes ? 0 : 1;
@@ -233,9 +227,9 @@ export async function main(argv: string[]): Promise<number> {
   );
   const testsMs = Date.now() - t0;
   say(`all lanes ended after ${secs(testsMs)}; merging ${relative(ROOT, join(LANES_DIR, 'blob'))}`);
-  const gate = spawnSync('bash', [join(ROOT, 'scripts/release-gate'), '--merge', join(LANES_DIR, 'blob')], { cwd: ROOT, stdio: 'inherit' });
+  const code = mergeAndDecide(join(LANES_DIR, 'blob'));
   say(`lanes ${secs(testsMs)}, merge and report ${secs(Date.now() - t0 - testsMs)}, total ${secs(Date.now() - t0)}: ${running.map((r) => `${r.lane.name} ${secs(r.endedAt! - r.startedAt)}`).join(', ')}`);
-  return gate.status ?? 1;
+  return code;
 }
 
 if (import.meta.url === pathToFileURL(resolve(process.argv[1] ?? '')).href) {

@@ -94,14 +94,27 @@ export function parseArgs(argv: string[]): Args {
   return args;
 }
 
+/**
+ * The environment of one of several `playwright test` runs merged into one gate (a shard here, a lane in
+ * scripts/lanes.ts): its own stack (RAG_PROJECT <base>-<name>), results (<dir>/<name>) and blob report (<dir>/blob/).
+ */
+export function partEnv(base: NodeJS.ProcessEnv, name: string, defaultProject: string, dir: string, blob: string): NodeJS.ProcessEnv {
+  return {
+    ...base,
+    RAG_PROJECT: `${base.RAG_PROJECT || defaultProject}-${name}`,
+    RAG_RESULTS_DIR: join(dir, name),
+    PLAYWRIGHT_BLOB_OUTPUT_FILE: join(dir, 'blob', blob),
+  };
+}
+
+/** The parts' blob reports in `blobDir` merged and decided as a single run's results (scripts/release-gate --merge). */
+export function mergeAndDecide(blobDir: string, env: NodeJS.ProcessEnv = process.env): number {
+  return spawnSync('bash', [join(ROOT, 'scripts/release-gate'), '--merge', blobDir], { cwd: ROOT, env, stdio: 'inherit' }).status ?? 1;
+}
+
 /** The environment of shard i of n: its own stack and results, its blob report under `dir`, the split's weights. */
 export function shardEnv(base: NodeJS.ProcessEnv, i: number, n: number, dir: string, weights?: readonly number[]): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...base,
-    RAG_PROJECT: `${base.RAG_PROJECT || 'raggate-shard'}-${i}`,
-    RAG_RESULTS_DIR: join(dir, String(i)),
-    PLAYWRIGHT_BLOB_OUTPUT_FILE: join(dir, 'blob', `report-${String(i).padStart(String(n).length, '0')}.zip`),
-  };
+  const env = partEnv(base, String(i), 'raggate-shard', dir, `report-${String(i).padStart(String(n).length, '0')}.zip`);
   if (weights) env.PWTEST_SHARD_WEIGHTS = weights.join(':');
   else delete env.PWTEST_SHARD_WEIGHTS;
   return env;
@@ -204,7 +217,9 @@ export interface ShardTime {
   exit: number | null;
 }
 
-const s = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+/** `12.3 s`. */
+export const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const s = secs;
 
 /** Each shard's wall time, the sum, and the longest as % of the sum and (given) of the single run. */
 export function timesReport(times: readonly ShardTime[], singleMs?: number): string {
@@ -278,9 +293,8 @@ export function main(argv: string[]): number {
   if (baseline) mergeEnv.RAG_BASELINE = baseline;
   else if (args.compare) console.log('[shards] warning: the single run compared with no baseline record; the merged run compares with the newest one (the single run\'s), so the baseline lines (RB-CRIT-4, STAB-DAILY-5, STAB-UX-3) may differ');
   console.log(`\n[shards] merging ${relative(ROOT, join(SHARDS_DIR, 'blob'))}${baseline ? ` (RAG_BASELINE=${relative(ROOT, baseline)}, as the single run)` : ''}`);
-  const gate = spawnSync('bash', [join(ROOT, 'scripts/release-gate'), '--merge', join(SHARDS_DIR, 'blob')], { cwd: ROOT, env: mergeEnv, stdio: 'inherit' });
+  let code = mergeAndDecide(join(SHARDS_DIR, 'blob'), mergeEnv);
   console.log(`\n[shards] ${timesReport(times, single).replace(/\n/g, '\n[shards] ')}`);
-  let code = gate.status ?? 1;
   if (compared) {
     const c = compareChecklists(compared, readJson<ComparedChecklist>(join(ROOT, 'reports', 'checklist.json')));
     console.log(`\n${describeComparison(c, ['single', 'merged'], false)}`);
