@@ -16,7 +16,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { REPO_ROOT } from '../core/paths.ts';
-import { MAX_QUERY_MS, QUALITY_HIT_K, ROLLBACK_DEGRADATION_PERCENT } from '../core/thresholds.ts';
+import { MAX_QUERY_MS, MIN_DEGRADATION_MS, QUALITY_HIT_K, ROLLBACK_DEGRADATION_PERCENT } from '../core/thresholds.ts';
 import type { Status, TestOutcome } from './results.ts';
 
 // ------------------------------------------------------------------------------------------ figures
@@ -168,12 +168,10 @@ export const KNOWN_FIGURES: Readonly<Record<string, Known>> = {
 export const REQUIRED_FIGURES = Object.keys(KNOWN_FIGURES).filter((k) => KNOWN_FIGURES[k]!.required);
 
 /**
- * A worse change smaller than this is noise whatever its ratio. ms: the rollback drill's 50 ms (checks/rollback.ts
- * MIN_DEGRADATION_MS: scheduler noise on a shared machine – /health p95 ranged 6–38 ms over five runs of the unchanged
- * reference – and a quarter of the checklist's tightest budget, 200 ms for a UI interaction); %: percentage points of
- * the memory available.
+ * A worse change smaller than this is noise whatever its ratio. ms: the rollback drill's (core/thresholds.ts
+ * MIN_DEGRADATION_MS); %: percentage points of the memory available.
  */
-export const NOISE_FLOOR: Readonly<Record<string, number>> = { ms: 50, s: 1, '%': 5 };
+export const NOISE_FLOOR: Readonly<Record<string, number>> = { ms: MIN_DEGRADATION_MS, s: 1, '%': 5 };
 
 export function labelOf(key: string): string {
   return KNOWN_FIGURES[key]?.label ?? key;
