@@ -63,3 +63,34 @@ export function allureTestUrl(ids: ReadonlyMap<string, string>, test: AllureTest
   const id = ids.get(key(test.project, `${test.file} › ${test.fullTitle}`));
   return id ? `${index}#${id}` : `${index}?query=${encodeURIComponent(test.title)}`;
 }
+
+/**
+ * Allure 3.18's report page loads Google Analytics (`<script async src="https://www.googletagmanager.com/…">` and
+ * a `gtag(…)` call; the awesome plugin sets it on, with no option to turn it off). A release gate's report must not
+ * tell a third party that a customer ran it, and it must open where it is read: on a machine without internet the
+ * async script holds the page's load event until the connection gives up – a CI run once waited 30 s for the
+ * report to render. `offlineHtml` removes both scripts; `externalRefs` names any other address outside the file.
+ */
+const ANALYTICS_SCRIPTS = [
+  /<script\b[^>]*\bsrc="https:\/\/www\.googletagmanager\.com\/[^"]*"[^>]*>\s*<\/script>/g,
+  /<script\b[^>]*>\s*window\.dataLayer\s*=[\s\S]*?<\/script>/g,
+];
+
+export function offlineHtml(html: string): { html: string; removed: number } {
+  let removed = 0;
+  let out = html;
+  for (const re of ANALYTICS_SCRIPTS) {
+    out = out.replace(re, () => {
+      removed += 1;
+      return '';
+    });
+  }
+  return { html: out, removed };
+}
+
+/** Addresses the page would load from elsewhere: `src`/`href` attributes with http(s) or protocol-relative URLs. */
+export function externalRefs(html: string): string[] {
+  const refs = new Set<string>();
+  for (const m of html.matchAll(/\b(?:src|href)\s*=\s*["']((?:https?:)?\/\/[^"']+)["']/gi)) refs.add(m[1]!);
+  return [...refs];
+}
