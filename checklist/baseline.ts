@@ -136,8 +136,9 @@ function qualityFigures(): Record<string, Known> {
 }
 
 /**
- * The figures the suite measures. The performance figures are statistics over many samples (percentiles, medians)
- * and the memory peak; the slowest of a handful (UI interactions, uploads) and the highest 500 ms CPU sample move
+ * The figures the suite measures. The performance figures are central statistics over many samples (medians, the
+ * p95 of /health's 100 requests) and the memory peak; the tail of a few dozen (the queries' p95), the slowest of a
+ * handful (UI interactions, uploads) and the highest 500 ms CPU sample move
  * with whatever else the machine runs, so they are shown against the baseline but decide nothing – the checklist's
  * own limits for them are enforced in every run (P3-BENCH-1, P3-BENCH-3). The alert times are the rules' `for:` and
  * intervals more than the system's performance: recorded only.
@@ -150,7 +151,10 @@ export const KNOWN_FIGURES: Readonly<Record<string, Known>> = {
   // A tenth of the checklist's 2 s query budget: the unchanged reference's query p50 ranged 138–275 ms over five runs on
   // one 2-core machine (how much else ran beside it); a change a user of a 2 s budget would notice is still caught.
   'query.p50_ms': { label: 'query p50 (10 clients)', item: 'P3-LOAD-3', required: true, role: 'performance', floor: QUERY_NOISE_FLOOR_MS },
-  'query.p95_ms': { label: 'query p95 (10 clients)', item: 'P3-LOAD-3', required: true, role: 'performance', floor: QUERY_NOISE_FLOOR_MS },
+  // The p95 of the load's 50 queries is its third-slowest answer: on the unchanged reference it went 268 → 514 ms
+  // (+92 %) from one full run to the next (three lanes side by side on 2 cores), while the p50 moved +10 %. Shown, and
+  // named beyond 50 %, like the other extremes; P3-LOAD-3 holds it to the checklist's limit in every run.
+  'query.p95_ms': { label: 'query p95 (10 clients)', item: 'P3-LOAD-3', required: true, role: 'extreme', floor: QUERY_NOISE_FLOOR_MS },
   // load/uploads.ts asks /query once a second until the answer cites the document: a second is its resolution.
   'upload.searchable_p50_ms': { label: 'upload-to-searchable median (5 at once)', item: 'P3-BENCH-1', required: true, role: 'performance', floor: 1000 },
   'load.memory_peak_pct': { label: 'highest container memory peak under load', item: 'P3-BENCH-4', required: true, role: 'performance' },

@@ -6,8 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ReporterDescription } from '@playwright/test';
 import { REPO_ROOT } from '../checklist/source.ts';
@@ -196,6 +196,24 @@ export default defineConfig({ testDir: '.', reporter: [['json', { outputFile: 's
     assert.equal(c.verdicts.a, c.verdicts.b);
     const status = (id: string) => b.checklist.items.find((i) => i.id === id)!.status;
     assert.deepEqual(['P2-HEALTH-1', 'P2-HEALTH-3', 'P2-HEALTH-5', 'P2-HEALTH-6'].map(status), ['passed', 'failed', 'not_verified', 'passed']);
+  });
+
+  test('scripts/release-gate --merge with RAG_RESULTS_DIR: every output of the run in that dir, the gate\'s exit code', () => {
+    const results = join(dir, 'gate-results');
+    // Relative, as the default `reports` is: the script resolves it against the repository.
+    const env: NodeJS.ProcessEnv = { ...process.env, RAG_RESULTS_DIR: relative(REPO_ROOT, results) };
+    delete env.RAG_BASELINE;
+    const r = spawnSync('bash', [resolve(REPO_ROOT, 'scripts/release-gate'), '--merge', join(dir, 'blob')], { cwd: REPO_ROOT, encoding: 'utf8', env });
+    const out = `${r.stdout}\n${r.stderr}`;
+    assert.equal(r.status, 1, out); // the fixture's failed line (P2-HEALTH-3)
+    assert.doesNotMatch(out, /Cannot find module|No such file|could not build the Allure report|disagrees with the gate/);
+    for (const f of ['playwright.json', 'checklist.json', 'checklist.md', 'checklist.html', 'allure-report/index.html']) {
+      assert.ok(existsSync(join(results, f)), `${f} in RAG_RESULTS_DIR`);
+    }
+    assert.ok(readdirSync(join(results, 'baseline')).some((f) => /^\d{8}T\d{6}Z\.json$/.test(f)), 'the baseline record beside the results');
+    assert.match(out, new RegExp(`\\[gate\\] Allure report: ${results.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/allure-report/index\\.html`));
+    const checklist = JSON.parse(readFileSync(join(results, 'checklist.json'), 'utf8')) as ComparedChecklist;
+    assert.equal(checklist.items.find((i) => i.id === 'P2-HEALTH-3')!.status, 'failed');
   });
 
   test('the comparison tells a merge that lost a shard: lines not run', () => {
