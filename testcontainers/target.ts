@@ -175,6 +175,23 @@ function caOf(config: Config): string {
   return config.profile.files.tlsCa ?? CONTRACT_FILES.tlsCa;
 }
 
+/** How often a hermetic start picks new free ports when Docker finds one of them taken. */
+const PORT_ATTEMPTS = 3;
+
+/**
+ * A failed `docker-compose up` as the setup line should say it: Compose's own `ERROR:` lines first (its output starts
+ * with warnings, e.g. "Found orphan containers", that are not the cause), the whole output after them.
+ */
+export function composeFailure(e: unknown): { error: Error; lines: string[]; portTaken: boolean } {
+  const message = e instanceof Error ? e.message : String(e);
+  const lines = [...new Set(message.split('\n').map((l) => l.trim()).filter((l) => /^ERROR:/.test(l)).map((l) => l.replace(/^ERROR:\s*/, '')))];
+  const portTaken = /port is already allocated|address already in use/i.test(message);
+  if (lines.length === 0) return { error: e instanceof Error ? e : new Error(message), lines: [message.split('\n')[0]!], portTaken };
+  const error = new Error(`docker-compose up failed: ${lines.join(' | ')}\n\n${message}`);
+  if (e instanceof Error && e.stack) error.stack = `${error.message}\n${e.stack.split('\n').filter((l) => /^\s+at /.test(l)).join('\n')}`;
+  return { error, lines, portTaken };
+}
+
 /** Starts (hermetic, compose) or attaches to (live) the target. */
 export async function startTarget(config: Config): Promise<Target> {
   const startedAt = new Date().toISOString();
@@ -209,20 +226,36 @@ export async function startTarget(config: Config): Promise<Target> {
   }
   const prepareMs = Date.now() - t0;
   const profiles = images ? imageProfiles(images) : [];
-  const composeEnvironment = {
-    ...(config.mode === 'hermetic' || config.randomPorts ? await randomPortEnvironment() : {}),
-    // In the environment (not a --profile flag) so that the teardown, another process, brings the same services down.
-    ...(profiles.length ? { COMPOSE_PROFILES: profiles.join(',') } : {}),
-  };
-  const stack = new RagStack(deployDir)
-    .withProjectName(config.projectName)
-    .withEnvironment(composeEnvironment)
-    .withStartupTimeout(config.startupTimeoutS * 1000)
-    .withTolerantStartup();
-  await stack.removeLeftovers();
-  // Recorded before start-up so that the teardown project can remove a half-started stack.
-  saveTarget({ mode: config.mode, projectName: config.projectName, deployDir, composeEnvironment: composeEnvironmentFor(config.projectName, composeEnvironment), urls: {}, containers: {}, startedAt, owned: true });
-  const started = await stack.start();
+  const randomPorts = config.mode === 'hermetic' || config.randomPorts;
+  let composeEnvironment: Record<string, string> = {};
+  let started: Awaited<ReturnType<RagStack['start']>> | undefined;
+  for (let attempt = 1; !started; attempt++) {
+    composeEnvironment = {
+      ...(randomPorts ? await randomPortEnvironment() : {}),
+      // In the environment (not a --profile flag) so that the teardown, another process, brings the same services down.
+      ...(profiles.length ? { COMPOSE_PROFILES: profiles.join(',') } : {}),
+    };
+    const stack = new RagStack(deployDir)
+      .withProjectName(config.projectName)
+      .withEnvironment(composeEnvironment)
+      .withStartupTimeout(config.startupTimeoutS * 1000)
+      .withTolerantStartup();
+    await stack.removeLeftovers();
+    // Recorded before start-up so that the teardown project can remove a half-started stack.
+    saveTarget({ mode: config.mode, projectName: config.projectName, deployDir, composeEnvironment: composeEnvironmentFor(config.projectName, composeEnvironment), urls: {}, containers: {}, startedAt, owned: true });
+    try {
+      started = await stack.start();
+    } catch (e) {
+      const failure = composeFailure(e);
+      // The free ports were probed, not held: another stack (a lane, a shard, a parallel run) can take one before
+      // Docker binds it. Ours to choose again – a deployment's own fixed ports are never changed.
+      if (randomPorts && failure.portTaken && attempt < PORT_ATTEMPTS) {
+        process.stdout.write(`rag-gate: a chosen port was taken before Docker bound it (${failure.lines[0]}); starting again on other free ports (attempt ${attempt + 1} of ${PORT_ATTEMPTS})\n`);
+        continue;
+      }
+      throw failure.error;
+    }
+  }
   const startupProblems = [...started.getStartupProblems()];
   if (images?.source === 'official' && images.refs.ollama) {
     const env = envMap(join(deployDir, '.env.production'));
