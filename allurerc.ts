@@ -154,7 +154,7 @@ function runInHistory(run: RunFacts): boolean {
 // ---- quality gate: the gate's verdict ------------------------------------------------------------------------
 
 interface GateRecord {
-  run?: { startTime?: string; endTime?: string; strict?: boolean };
+  run?: { startTime?: string; endTime?: string; evaluatedAt?: string; strict?: boolean };
   verdict?: { result: string; exitCode: number; blockingLeaves: string[]; runErrors: string[] };
 }
 
@@ -172,7 +172,9 @@ const checklistVerdictRule: QualityGateRule<string, string> = {
   validate: async ({ trs, expected }) => {
     const record = readJson(expected) as GateRecord | undefined;
     const start = Date.parse(record?.run?.startTime ?? '');
-    const end = Date.parse(record?.run?.endTime ?? '');
+    // Up to when the gate evaluated them: a merge of shards run one after another has a duration (the sum of the
+    // shards') shorter than its span, and no result of these can be newer than the verdict on them.
+    const end = Math.max(Date.parse(record?.run?.endTime ?? ''), Date.parse(record?.run?.evaluatedAt ?? '') || -Infinity);
     const inRun = trs.length > 0 && trs.every((tr) => (tr.start ?? start) >= start - SLACK_MS && (tr.stop ?? end) <= end + SLACK_MS);
     const verdict = record?.verdict;
     if (!verdict || !Number.isFinite(start) || !Number.isFinite(end) || !inRun) {

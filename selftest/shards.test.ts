@@ -184,7 +184,21 @@ export default defineConfig({ testDir: '.', reporter: [['json', { outputFile: 's
     const setups = mergedJson.suites.flatMap((s) => s.specs.flatMap((sp) => sp.tests)).filter((t) => t.projectName === 'setup').length;
     assert.equal(setups, 2, 'the set-up project ran in both shards');
     assert.deepEqual(mergedJson.errors, [], 'no reporter error (allure-playwright alone fails on a merged configuration)');
-    assert.ok(readdirSync(join(dir, 'merged-allure')).some((f) => f.endsWith('-result.json')), 'the merged Allure results');
+    const allureResults = readdirSync(join(dir, 'merged-allure')).filter((f) => f.endsWith('-result.json'));
+    assert.ok(allureResults.length > 0, 'the merged Allure results');
+    // Each result starts when Playwright recorded it, not when the merge replayed it (Allure's quality gate and
+    // timeline read these times).
+    type Timed = { suites?: Timed[]; specs?: Array<{ tests: Array<{ results: Array<{ startTime: string }> }> }> };
+    const starts = new Set<number>();
+    const collect = (s: Timed): void => {
+      s.suites?.forEach(collect);
+      s.specs?.forEach((sp) => sp.tests.forEach((t) => t.results.forEach((r) => starts.add(Date.parse(r.startTime)))));
+    };
+    (mergedJson as unknown as Timed).suites?.forEach(collect);
+    for (const f of allureResults) {
+      const { name, start } = JSON.parse(readFileSync(join(dir, 'merged-allure', f), 'utf8')) as { name: string; start: number };
+      assert.ok(starts.has(start), `${name}: Allure start ${new Date(start).toISOString()} is no recorded start`);
+    }
     writeFileSync(join(dir, 'merged.json'), JSON.stringify(mergedJson));
 
     const a = gate(join(dir, 'single.json'), join(dir, 'reports-single'));
