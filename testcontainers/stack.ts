@@ -39,16 +39,34 @@ export function composeFiles(deployDir: string, file: string): string[] {
 /** The compose variables that publish each service's port (the reference compose files' `${RAG_<SERVICE>_PORT-...}`). */
 const PORT_VARIABLES = SERVICE_NAMES.map((n) => SERVICES[n].portVariable);
 
-/** A loopback port that is free right now (the kernel picks it). */
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
+/**
+ * Ports for published services are drawn below Linux's default ephemeral range (32768–60999): a port the kernel hands
+ * out for listen(0) is also what it hands out as the source port of outgoing connections – other stacks' tests, k6 –
+ * so between our probe and Docker's bind one was taken twice in eighteen side-by-side lane start-ups.
+ */
+const PORT_RANGE = { from: 20000, to: 32767 } as const;
+
+/** Whether `port` can be bound on loopback right now; the kernel's own pick when `port` is 0. */
+function bindable(port: number): Promise<number | undefined> {
+  return new Promise((resolvePort) => {
     const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as AddressInfo;
-      srv.close(() => resolvePort(port));
+    srv.once('error', () => resolvePort(undefined));
+    srv.listen(port, '127.0.0.1', () => {
+      const { port: bound } = srv.address() as AddressInfo;
+      srv.close(() => resolvePort(bound));
     });
   });
+}
+
+/** A loopback port that is free right now: a random one from PORT_RANGE, else one the kernel picks. */
+async function freePort(): Promise<number> {
+  for (let i = 0; i < 50; i++) {
+    const port = await bindable(PORT_RANGE.from + Math.floor(Math.random() * (PORT_RANGE.to - PORT_RANGE.from + 1)));
+    if (port !== undefined) return port;
+  }
+  const port = await bindable(0);
+  if (port === undefined) throw new Error('no free loopback port: binding 127.0.0.1:0 failed');
+  return port;
 }
 
 /**
