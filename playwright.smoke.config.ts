@@ -10,7 +10,7 @@
  */
 import { defineConfig } from '@playwright/test';
 import base from './playwright.config.ts';
-import { SMOKE_TAG } from './fixtures/checklist.ts';
+import { SMOKE_TAG } from './core/config.ts';
 
 const setupProjects = (base.projects ?? []).filter((p) => p.name === 'setup' || p.name === 'teardown');
 
