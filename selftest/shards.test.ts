@@ -10,6 +10,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, relative, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ReporterDescription } from '@playwright/test';
+import type { JSONReport } from '@playwright/test/reporter';
+import { collectTests } from '../checklist/results.ts';
 import { REPO_ROOT } from '../checklist/source.ts';
 import { compareChecklists, type ComparedChecklist } from '../scripts/compare-checklists.ts';
 import { balance, parseArgs, parseWeights, shardArgs, shardEnv, timesReport, UNSHARDED, type Group } from '../scripts/shards.ts';
@@ -188,13 +190,7 @@ export default defineConfig({ testDir: '.', reporter: [['json', { outputFile: 's
     assert.ok(allureResults.length > 0, 'the merged Allure results');
     // Each result starts when Playwright recorded it, not when the merge replayed it (Allure's quality gate and
     // timeline read these times).
-    type Timed = { suites?: Timed[]; specs?: Array<{ tests: Array<{ results: Array<{ startTime: string }> }> }> };
-    const starts = new Set<number>();
-    const collect = (s: Timed): void => {
-      s.suites?.forEach(collect);
-      s.specs?.forEach((sp) => sp.tests.forEach((t) => t.results.forEach((r) => starts.add(Date.parse(r.startTime)))));
-    };
-    (mergedJson as unknown as Timed).suites?.forEach(collect);
+    const starts = new Set(collectTests(mergedJson as unknown as JSONReport).map((t) => Date.parse(t.startTime ?? '')));
     for (const f of allureResults) {
       const { name, start } = JSON.parse(readFileSync(join(dir, 'merged-allure', f), 'utf8')) as { name: string; start: number };
       assert.ok(starts.has(start), `${name}: Allure start ${new Date(start).toISOString()} is no recorded start`);
